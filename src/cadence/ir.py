@@ -1,0 +1,515 @@
+"""The compiled Plan: what a running lead is pinned to.
+
+Frozen dataclasses only, and only the standard library, so the Temporal
+workflow sandbox can import this module. Every union member carries a
+``kind`` discriminator; :func:`plan_from_dict` dispatches on it instead of
+guessing, so a Plan always round-trips exactly through JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+PLAN_FORMAT = 1
+"""Version of the Plan's JSON shape (not of a cadence)."""
+
+DurationUnit = Literal["minutes", "hours", "days", "weeks", "business_days"]
+EventKind = Literal[
+    "reply", "meeting_booked", "callback_requested", "unsubscribe", "bounce", "lead_updated"
+]
+EVENT_KINDS: tuple[str, ...] = typing.get_args(EventKind)
+
+DEFAULT_QUALIFICATION: tuple[str, ...] = (
+    "industry_code",
+    "firmographics",
+    "decision_makers",
+    "environment",
+    "decision_maker_engaged",
+    "pain_validated",
+    "decision_process",
+    "budget",
+    "competition",
+    "urgency",
+)
+"""The ten attributes of a fully qualified lead (domain.md), in order."""
+
+DEFAULT_CALL_OUTCOMES: tuple[str, ...] = (
+    "connected",
+    "voicemail_left",
+    "no_answer",
+    "wrong_number",
+    "call_back_later",
+    "meeting_booked",
+    "not_interested",
+)
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time as the author wrote it."""
+
+    amount: int
+    """How many units; never negative."""
+    unit: DurationUnit
+    """Unit; ``business_days`` skips weekends and holidays of the schedule."""
+
+    def __str__(self) -> str:
+        unit = self.unit.replace("_", " ")
+        return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """The send window: which weekdays and which local hours touches may happen."""
+
+    days: tuple[int, ...]
+    """ISO-like weekday numbers, 0 = Monday ... 6 = Sunday, sorted."""
+    start: str
+    """Local opening time, ``HH:MM``."""
+    end: str
+    """Local closing time, ``HH:MM``, later than ``start``."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Where and when touches may land."""
+
+    timezone: str
+    """``lead`` (use the lead's own zone) or an IANA zone name."""
+    default_timezone: str
+    """IANA zone used when the lead has none (or ``timezone`` is fixed)."""
+    business_hours: BusinessHours | None
+    """Send window; ``None`` means any time."""
+    holidays: tuple[str, ...] = ()
+    """ISO dates (``YYYY-MM-DD``) on which no touch lands, sorted, expanded at compile time."""
+    holiday_sets: tuple[str, ...] = ()
+    """Names of the shipped holiday sets the dates came from, for display."""
+
+
+# ---------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True)
+class GotoAction:
+    """Continue at another step."""
+
+    step: str
+    kind: Literal["goto"] = "goto"
+
+
+@dataclass(frozen=True)
+class HandoffAction:
+    """End the nurture: hand the lead to sales with a dossier."""
+
+    to: str
+    """Assignee as a template string over the lead (``{{ lead.owner }}``, ``queue:enterprise``)."""
+    dossier: tuple[str, ...] = ()
+    """Sections the dossier holds; empty means all."""
+    kind: Literal["handoff"] = "handoff"
+
+
+@dataclass(frozen=True)
+class DisqualifyAction:
+    """End the nurture: disqualify with a declared reason."""
+
+    reason: str
+    kind: Literal["disqualify"] = "disqualify"
+
+
+@dataclass(frozen=True)
+class TrackAction:
+    """Move the lead to another cadence (a long-term track), keeping its history."""
+
+    track: str
+    """Name of a cadence embedded in :attr:`Plan.tracks`."""
+    kind: Literal["track"] = "track"
+
+
+@dataclass(frozen=True)
+class ContinueAction:
+    """Do not move: record what happened and carry on where the lead is."""
+
+    kind: Literal["continue"] = "continue"
+
+
+Action = Union[GotoAction, HandoffAction, DisqualifyAction, TrackAction, ContinueAction]
+
+
+# ---------------------------------------------------------------- steps
+
+
+@dataclass(frozen=True)
+class EmailVariant:
+    """One arm of an A/B test."""
+
+    name: str
+    weight: int
+    template: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class EmailStep:
+    """Send an email over SMTP."""
+
+    id: str
+    template: str
+    """Body template path under ``templates/`` (HTML; a text part is derived)."""
+    subject: str
+    """Subject as a template string."""
+    sender: str | None = None
+    reply_to: str | None = None
+    variants: tuple[EmailVariant, ...] = ()
+    """A/B variants; when present they replace ``template``/``subject`` by weight."""
+    wait: Duration | None = None
+    """Pause after this step before the next one."""
+    kind: Literal["email"] = "email"
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """What a recorded task outcome does to the lead."""
+
+    outcome: str
+    action: Action
+
+
+@dataclass(frozen=True)
+class CallStep:
+    """A task for a person to call the lead."""
+
+    id: str
+    brief: str
+    """Call brief template path."""
+    assignee: str
+    """``owner``, ``rep:NAME`` or ``queue:NAME``."""
+    due: Duration
+    """How long the task may stay open before it counts as missed."""
+    outcomes: tuple[str, ...] = DEFAULT_CALL_OUTCOMES
+    on_outcome: tuple[OutcomeRule, ...] = ()
+    """Outcomes that move the lead; others continue."""
+    on_missed: Action = ContinueAction()
+    wait: Duration | None = None
+    kind: Literal["call"] = "call"
+
+
+@dataclass(frozen=True)
+class VoicemailStep:
+    """A voicemail left by a person (a task) or dropped by a provider."""
+
+    id: str
+    script: str
+    mode: Literal["person", "drop"] = "person"
+    assignee: str = "owner"
+    due: Duration = Duration(1, "business_days")
+    outcomes: tuple[str, ...] = ("voicemail_left", "connected", "no_answer", "wrong_number")
+    on_outcome: tuple[OutcomeRule, ...] = ()
+    on_missed: Action = ContinueAction()
+    wait: Duration | None = None
+    kind: Literal["voicemail"] = "voicemail"
+
+
+@dataclass(frozen=True)
+class LetterStep:
+    """A print-ready letter written to the outbox for a mail vendor."""
+
+    id: str
+    template: str
+    paper: Literal["letter", "a4"] = "letter"
+    return_address: str = ""
+    wait: Duration | None = None
+    kind: Literal["letter"] = "letter"
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """One rule of a gate; ``condition`` is ``None`` for the mandatory ``else``."""
+
+    condition: str | None
+    action: Action
+
+
+@dataclass(frozen=True)
+class GateStep:
+    """Re-assess the lead: the first rule whose condition holds decides."""
+
+    id: str
+    rules: tuple[GateRule, ...]
+    kind: Literal["gate"] = "gate"
+
+
+@dataclass(frozen=True)
+class LoopStep:
+    """Go back to ``back_to`` after ``every``, at most ``times`` times, then ``then``."""
+
+    id: str
+    back_to: str
+    every: Duration
+    times: int
+    then: Action
+    kind: Literal["loop"] = "loop"
+
+
+@dataclass(frozen=True)
+class WaitStep:
+    """Just wait."""
+
+    id: str
+    duration: Duration
+    kind: Literal["wait"] = "wait"
+
+
+@dataclass(frozen=True)
+class ActionStep:
+    """A step that is only an action: hand off, disqualify, go to, switch track."""
+
+    id: str
+    action: Action
+    kind: Literal["action"] = "action"
+
+
+Step = Union[EmailStep, CallStep, VoicemailStep, LetterStep, GateStep, LoopStep, WaitStep, ActionStep]
+TOUCH_KINDS: tuple[str, ...] = ("email", "call", "voicemail", "letter")
+
+
+# ---------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class PrequalRule:
+    """Reject a lead on its data alone, before any touch."""
+
+    condition: str
+    """Jinja2 expression; true means reject."""
+    reason: str
+    """Declared disqualify reason."""
+    note: str = ""
+    """Human explanation, shown in the result."""
+
+
+@dataclass(frozen=True)
+class EventHandler:
+    """What an external event does at any point of the cadence."""
+
+    event: EventKind
+    action: Action
+
+
+@dataclass(frozen=True)
+class NamedList:
+    """A named list of strings usable in expressions as ``lists.NAME``."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template's text, embedded so a running lead never sees later edits."""
+
+    path: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A compiled cadence."""
+
+    name: str
+    steps: tuple[Step, ...]
+    schedule: Schedule
+    description: str = ""
+    owner: str = ""
+    version_label: str = ""
+    qualification: tuple[str, ...] = DEFAULT_QUALIFICATION
+    lead_fields: tuple[str, ...] = ()
+    """Custom lead fields the cadence uses beyond the standard ones."""
+    disqualify_reasons: tuple[str, ...] = ()
+    prequalify: tuple[PrequalRule, ...] = ()
+    lists: tuple[NamedList, ...] = ()
+    events: tuple[EventHandler, ...] = ()
+    templates: tuple[TemplateSource, ...] = ()
+    tracks: tuple[Plan, ...] = ()
+    """Cadences reachable by a ``track`` action, flattened (theirs own none)."""
+    sha256: str = ""
+    """Hash of the canonical JSON of every other field: the version a lead is pinned to."""
+    format: int = PLAN_FORMAT
+
+    # -- lookups ---------------------------------------------------------
+    def step(self, step_id: str) -> Step:
+        """Return the step with ``step_id``; ``KeyError`` if absent."""
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    def index(self, step_id: str) -> int:
+        """Return the position of ``step_id`` in :attr:`steps`."""
+        for i, s in enumerate(self.steps):
+            if s.id == step_id:
+                return i
+        raise KeyError(step_id)
+
+    def template(self, path: str) -> str:
+        """Return the embedded source of template ``path``."""
+        for t in self.templates:
+            if t.path == path:
+                return t.source
+        raise KeyError(path)
+
+    def track(self, name: str) -> Plan:
+        """Return the embedded track plan called ``name``."""
+        for t in self.tracks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+    def handler(self, event: str) -> Action | None:
+        """Return the action for ``event``, or ``None`` when the cadence has none."""
+        for h in self.events:
+            if h.event == event:
+                return h.action
+        return None
+
+    @property
+    def short_version(self) -> str:
+        """First 12 hex digits of the sha256, as shown to people."""
+        return self.sha256[:12]
+
+    @property
+    def touch_count(self) -> int:
+        """Number of touch steps (email, call, voicemail, letter)."""
+        return sum(1 for s in self.steps if s.kind in TOUCH_KINDS)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """Return ``plan`` as plain JSON-ready data (defaults included)."""
+    return _to_data(plan)
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """Rebuild a :class:`Plan` from :func:`plan_to_dict` output.
+
+    Raises:
+        ValueError: when the data is not a Plan of this format.
+    """
+    if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
+        raise ValueError(f"not a cadence plan of format {PLAN_FORMAT}")
+    return _from_data(Plan, data)
+
+
+def canonical_json(plan: Plan) -> str:
+    """Canonical JSON of ``plan``: sorted keys, no whitespace, UTF-8 text."""
+    return json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def seal(plan: Plan) -> Plan:
+    """Return ``plan`` with :attr:`Plan.sha256` set from its content."""
+    data = plan_to_dict(dataclasses.replace(plan, sha256=""))
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return dataclasses.replace(plan, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _to_data(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_to_data(v) for v in value]
+    return value
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+        _HINTS[cls] = hints
+    return hints
+
+
+def _from_data(tp: Any, data: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        members = typing.get_args(tp)
+        if data is None and type(None) in members:
+            return None
+        dataclass_members = [m for m in members if dataclasses.is_dataclass(m)]
+        if dataclass_members:
+            if not isinstance(data, dict) or "kind" not in data:
+                raise ValueError(f"expected an object with a kind, got {data!r}")
+            for m in dataclass_members:
+                if _kind_of(m) == data["kind"]:
+                    return _from_data(m, data)
+            raise ValueError(f"unknown kind {data['kind']!r}")
+        return _from_data(next(m for m in members if m is not type(None)), data)
+    if origin is tuple:
+        (item, *_rest) = typing.get_args(tp)
+        return tuple(_from_data(item, v) for v in data)
+    if origin is Literal:
+        if data not in typing.get_args(tp):
+            raise ValueError(f"{data!r} is not one of {typing.get_args(tp)}")
+        return data
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object for {tp.__name__}, got {data!r}")
+        hints = _hints(tp)
+        kwargs = {f.name: _from_data(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
+        return tp(**kwargs)
+    return data
+
+
+def _kind_of(cls: type) -> str:
+    for f in dataclasses.fields(cls):
+        if f.name == "kind":
+            return f.default  # type: ignore[return-value]
+    raise TypeError(f"{cls.__name__} has no kind")
+
+
+__all__ = [
+    "Action",
+    "ActionStep",
+    "BusinessHours",
+    "CallStep",
+    "ContinueAction",
+    "DEFAULT_CALL_OUTCOMES",
+    "DEFAULT_QUALIFICATION",
+    "DisqualifyAction",
+    "Duration",
+    "EVENT_KINDS",
+    "EmailStep",
+    "EmailVariant",
+    "EventHandler",
+    "GateRule",
+    "GateStep",
+    "GotoAction",
+    "HandoffAction",
+    "LetterStep",
+    "LoopStep",
+    "NamedList",
+    "OutcomeRule",
+    "Plan",
+    "PrequalRule",
+    "Schedule",
+    "Step",
+    "TOUCH_KINDS",
+    "TemplateSource",
+    "TrackAction",
+    "VoicemailStep",
+    "WaitStep",
+    "canonical_json",
+    "plan_from_dict",
+    "plan_to_dict",
+    "seal",
+]
