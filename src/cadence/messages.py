@@ -1,0 +1,117 @@
+"""What crosses the wire between clients, the workflow and activities.
+
+Frozen dataclasses, standard library only (the workflow sandbox imports
+them). Temporal's JSON converter serialises them; fields hold JSON types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+WORKFLOW_NAME = "CadenceNurture"
+DEFAULT_TASK_QUEUE = "cadence"
+WORKFLOW_ID_PREFIX = "lead-"
+
+# Names of the workflow's message handlers (clients use them by name).
+SIGNAL_EVENT = "event"
+UPDATE_LOG_OUTCOME = "log_outcome"
+UPDATE_LEAD = "update_lead"
+UPDATE_HANDOFF = "force_handoff"
+UPDATE_DISQUALIFY = "disqualify"
+UPDATE_PAUSE = "pause"
+UPDATE_RESUME = "resume"
+QUERY_STATE = "state"
+
+
+def workflow_id_for(lead_id: str) -> str:
+    """Workflow id of a lead's nurture: one active nurture per lead."""
+    return f"{WORKFLOW_ID_PREFIX}{lead_id}"
+
+
+@dataclass(frozen=True)
+class NurtureInput:
+    """Input of the nurture workflow."""
+
+    lead: dict[str, Any]
+    """The validated lead record (see :func:`cadence.lead.parse_lead`)."""
+    plan: dict[str, Any]
+    """The compiled Plan as :func:`cadence.ir.plan_to_dict` data; pinned for this lead."""
+    time_scale: float = 1.0
+    """Clock speed-up for demos: 1000 plays a 6-month cadence in about 4 hours."""
+    state: dict[str, Any] | None = None
+    """Carried state after continue-as-new or a track switch; ``None`` at enrollment."""
+    enrolled_by: str = ""
+    """Who enrolled the lead (operator or system), for the history."""
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """A system event: reply, meeting_booked, callback_requested, unsubscribe, bounce, lead_updated."""
+
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+    """Free details (message id of the reply, bounce diagnostic, changed fields ...)."""
+    source: str = ""
+    """Where it came from (``smtp``, ``cli``, ``webhook``)."""
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    """A rep records what happened on a call or voicemail task."""
+
+    task_id: str
+    outcome: str
+    notes: str = ""
+    learned: dict[str, str] = field(default_factory=dict)
+    """Qualification attributes learned: attribute name -> what is known."""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class LeadUpdateInput:
+    """An operator changes lead fields (validated like enrollment data)."""
+
+    fields: dict[str, Any]
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class OperatorInput:
+    """An operator override: force handoff (``to``), disqualify (``reason``), pause, resume."""
+
+    reason: str = ""
+    to: str = ""
+    note: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What an update handler answers."""
+
+    ok: bool
+    message: str
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+__all__ = [
+    "DEFAULT_TASK_QUEUE",
+    "EventInput",
+    "LeadUpdateInput",
+    "NurtureInput",
+    "OperatorInput",
+    "OutcomeInput",
+    "QUERY_STATE",
+    "SIGNAL_EVENT",
+    "UPDATE_DISQUALIFY",
+    "UPDATE_HANDOFF",
+    "UPDATE_LEAD",
+    "UPDATE_LOG_OUTCOME",
+    "UPDATE_PAUSE",
+    "UPDATE_RESUME",
+    "UpdateResult",
+    "WORKFLOW_ID_PREFIX",
+    "WORKFLOW_NAME",
+    "workflow_id_for",
+]
