@@ -408,6 +408,16 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
     return _from_data(Plan, data)
 
 
+def action_to_dict(action: Action) -> dict[str, Any]:
+    """Return ``action`` as JSON-ready data."""
+    return _to_data(action)
+
+
+def action_from_dict(data: dict[str, Any]) -> Action:
+    """Rebuild an action from :func:`action_to_dict` output."""
+    return _from_data(Action, data)
+
+
 def canonical_json(plan: Plan) -> str:
     """Canonical JSON of ``plan``: sorted keys, no whitespace, UTF-8 text."""
     return json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -508,6 +518,8 @@ __all__ = [
     "TrackAction",
     "VoicemailStep",
     "WaitStep",
+    "action_from_dict",
+    "action_to_dict",
     "canonical_json",
     "plan_from_dict",
     "plan_to_dict",

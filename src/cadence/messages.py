@@ -43,6 +43,10 @@ class NurtureInput:
     """Carried state after continue-as-new or a track switch; ``None`` at enrollment."""
     enrolled_by: str = ""
     """Who enrolled the lead (operator or system), for the history."""
+    virtual_now: str | None = None
+    """Cadence clock (ISO UTC) carried across continue-as-new when ``time_scale`` is not 1."""
+    history_limit: int = 10_000
+    """Continue-as-new at the next wait once the history has this many events."""
 
 
 @dataclass(frozen=True)

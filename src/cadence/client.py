@@ -1,0 +1,434 @@
+"""Client-side library API: enroll leads and act on running nurtures.
+
+The CLI is a thin layer over these functions; so can be a CRM webhook or a
+notebook. Every refusal comes back as :class:`ActionRefused` with the
+workflow's one-line reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import (
+    Client,
+    RPCError,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCStatusCode
+
+from cadence import ir
+from cadence.lead import Lead
+from cadence.messages import (
+    DEFAULT_TASK_QUEUE,
+    QUERY_STATE,
+    SIGNAL_EVENT,
+    UPDATE_DISQUALIFY,
+    UPDATE_HANDOFF,
+    UPDATE_LEAD,
+    UPDATE_LOG_OUTCOME,
+    UPDATE_PAUSE,
+    UPDATE_RESUME,
+    WORKFLOW_ID_PREFIX,
+    WORKFLOW_NAME,
+    EventInput,
+    LeadUpdateInput,
+    NurtureInput,
+    OperatorInput,
+    OutcomeInput,
+    UpdateResult,
+    workflow_id_for,
+)
+from cadence.visibility import SEARCH_ATTRIBUTES
+
+_INDEXED = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+}
+
+
+class ActionRefused(Exception):
+    """The workflow (or the server) refused an action; the message says why."""
+
+
+async def register_search_attributes(client: Client, namespace: str = "default") -> list[str]:
+    """Register cadence's search attributes that the namespace lacks; returns the names added."""
+    existing = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+    known = set(existing.custom_attributes) | set(existing.system_attributes)
+    missing = {name: _INDEXED[kind] for name, kind in SEARCH_ATTRIBUTES.items() if name not in known}
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    return sorted(missing)
+
+
+# ---------------------------------------------------------------- enrollment
+
+
+@dataclass(frozen=True)
+class EnrollResult:
+    """What happened to one lead."""
+
+    lead_id: str
+    status: Literal["enrolled", "already_enrolled", "rejected"]
+    message: str = ""
+    line: int = 0
+    """Line of the source file the lead came from (0 when not from a file)."""
+
+
+def _initial_attributes(plan: ir.Plan, lead: Lead) -> TypedSearchAttributes:
+    keyword = SearchAttributeKey.for_keyword
+    pairs = [
+        SearchAttributePair(keyword("CadenceName"), plan.name),
+        SearchAttributePair(keyword("CadenceVersion"), plan.short_version),
+        SearchAttributePair(keyword("CadenceStage"), "prequalify"),
+        SearchAttributePair(keyword("CadenceOutcome"), "active"),
+        SearchAttributePair(keyword("CadenceSource"), str(lead.fields.get("source", "marketing"))),
+    ]
+    if lead.fields.get("owner"):
+        pairs.append(SearchAttributePair(keyword("CadenceOwner"), str(lead.fields["owner"])))
+    return TypedSearchAttributes(pairs)
+
+
+def static_details(plan: ir.Plan) -> str:
+    """Markdown shown in the UI for the whole life of the workflow: the cadence it runs."""
+    touches = [f"{s.kind} `{s.id}`" for s in plan.steps if s.kind in ir.TOUCH_KINDS]
+    return "\n".join(
+        [
+            f"**Cadence:** {plan.name} (version `{plan.short_version}`{', ' + plan.version_label if plan.version_label else ''})",
+            f"**Owner:** {plan.owner or '-'}",
+            f"{plan.description}".strip(),
+            f"**Touches ({len(touches)}):** " + ", ".join(touches),
+        ]
+    )
+
+
+async def enroll(
+    client: Client,
+    plan: ir.Plan,
+    lead: Lead,
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    time_scale: float = 1.0,
+    enrolled_by: str = "",
+    plan_data: dict[str, Any] | None = None,
+) -> EnrollResult:
+    """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated.
+
+    Args:
+        plan_data: ``ir.plan_to_dict(plan)``, passed in when enrolling many leads to convert once.
+    """
+    try:
+        await client.start_workflow(
+            WORKFLOW_NAME,
+            NurtureInput(lead=lead.fields, plan=plan_data or ir.plan_to_dict(plan), time_scale=time_scale,
+                         enrolled_by=enrolled_by),
+            id=workflow_id_for(lead.id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=_initial_attributes(plan, lead),
+            static_summary=f"{plan.name} · lead {lead.id}",
+            static_details=static_details(plan),
+        )
+    except WorkflowAlreadyStartedError:
+        return EnrollResult(lead.id, "already_enrolled", "already enrolled (one nurture per lead)")
+    return EnrollResult(lead.id, "enrolled")
+
+
+async def enroll_many(
+    client: Client,
+    plan: ir.Plan,
+    leads: Iterable[tuple[int, Lead | str]],
+    *,
+    task_queue: str = DEFAULT_TASK_QUEUE,
+    time_scale: float = 1.0,
+    concurrency: int = 64,
+    enrolled_by: str = "",
+    on_result: Callable[[EnrollResult], None] | None = None,
+) -> list[EnrollResult]:
+    """Enroll many leads with bounded concurrency.
+
+    Args:
+        leads: ``(line, lead)`` pairs; a string instead of a lead is a rejection message.
+        on_result: called once per lead as it completes (progress bars, rejects files).
+    """
+    plan_data = ir.plan_to_dict(plan)
+    results: list[EnrollResult] = []
+    queue: asyncio.Queue[tuple[int, Lead | str] | None] = asyncio.Queue(maxsize=concurrency * 2)
+
+    def done(result: EnrollResult) -> None:
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    async def worker() -> None:
+        while (item := await queue.get()) is not None:
+            line, lead = item
+            if isinstance(lead, str):
+                done(EnrollResult("", "rejected", lead, line))
+                continue
+            result = await enroll(client, plan, lead, task_queue=task_queue, time_scale=time_scale,
+                                  enrolled_by=enrolled_by, plan_data=plan_data)
+            done(EnrollResult(result.lead_id, result.status, result.message, line))
+
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, concurrency))]
+    try:
+        for item in leads:
+            await queue.put(item)
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+    finally:
+        for w in workers:
+            w.cancel()
+    return results
+
+
+# ---------------------------------------------------------------- acting on a lead
+
+
+def handle(client: Client, lead_id: str) -> WorkflowHandle[Any, Any]:
+    """The handle of ``lead_id``'s nurture (latest run)."""
+    return client.get_workflow_handle(workflow_id_for(lead_id))
+
+
+def lead_id_of_task(task_id: str) -> str:
+    """The lead a task belongs to (task ids are ``lead-<id>~<step>~<n>``).
+
+    Raises:
+        ActionRefused: when ``task_id`` is not a cadence task id.
+    """
+    workflow_id, sep, _rest = task_id.partition("~")
+    if not sep or not workflow_id.startswith(WORKFLOW_ID_PREFIX):
+        raise ActionRefused(f"{task_id!r} is not a task id (they look like lead-L-1001~intro-call~1)")
+    return workflow_id[len(WORKFLOW_ID_PREFIX):]
+
+
+async def _update(client: Client, lead_id: str, name: str, arg: Any) -> UpdateResult:
+    try:
+        return await handle(client, lead_id).execute_update(name, arg, result_type=UpdateResult)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        while isinstance(cause, ApplicationError) and cause.__cause__ is not None:
+            cause = cause.__cause__
+        raise ActionRefused(str(getattr(cause, "message", None) or cause or exc)) from None
+    except RPCError as exc:
+        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+
+
+def _rpc_message(exc: RPCError, lead_id: str) -> str:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return f"lead {lead_id} is not enrolled"
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION or "completed" in str(exc).lower():
+        return f"lead {lead_id} has already ended"
+    return str(exc)
+
+
+async def log_outcome(client: Client, task_id: str, outcome: str, *, notes: str = "",
+                      learned: dict[str, str] | None = None, by: str = "") -> UpdateResult:
+    """A rep records the outcome of a call or voicemail task."""
+    lead_id = lead_id_of_task(task_id)
+    return await _update(client, lead_id, UPDATE_LOG_OUTCOME,
+                         OutcomeInput(task_id=task_id, outcome=outcome, notes=notes, learned=learned or {}, by=by))
+
+
+async def update_lead(client: Client, lead_id: str, fields: dict[str, Any], by: str = "") -> UpdateResult:
+    """Change lead fields (validated like enrollment data)."""
+    return await _update(client, lead_id, UPDATE_LEAD, LeadUpdateInput(fields=fields, by=by))
+
+
+async def force_handoff(client: Client, lead_id: str, *, to: str = "", note: str = "", by: str = "") -> UpdateResult:
+    """Hand the lead to sales now."""
+    return await _update(client, lead_id, UPDATE_HANDOFF, OperatorInput(to=to, note=note, by=by))
+
+
+async def disqualify(client: Client, lead_id: str, reason: str, *, note: str = "", by: str = "") -> UpdateResult:
+    """Disqualify the lead with a reason its cadence declares."""
+    return await _update(client, lead_id, UPDATE_DISQUALIFY, OperatorInput(reason=reason, note=note, by=by))
+
+
+async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:
+    """Stop the lead's touches until resumed."""
+    return await _update(client, lead_id, UPDATE_PAUSE, OperatorInput(by=by))
+
+
+async def resume(client: Client, lead_id: str, by: str = "") -> UpdateResult:
+    """Resume a paused lead."""
+    return await _update(client, lead_id, UPDATE_RESUME, OperatorInput(by=by))
+
+
+EVENT_ALIASES = {
+    "meeting": "meeting_booked",
+    "callback": "callback_requested",
+    "call_back": "callback_requested",
+    "opt_out": "unsubscribe",
+    "optout": "unsubscribe",
+    "update": "lead_updated",
+}
+
+
+async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, Any] | None = None,
+                     source: str = "cli") -> None:
+    """Signal a system event (reply, meeting, callback, unsubscribe, bounce, lead data update).
+
+    Raises:
+        ActionRefused: unknown event kind, lead not enrolled or already ended.
+    """
+    kind = EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
+    if kind not in ir.EVENT_KINDS:
+        raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.EVENT_KINDS)}")
+    h = handle(client, lead_id)
+    try:
+        desc = await h.describe()
+        if desc.status != WorkflowExecutionStatus.RUNNING:
+            raise ActionRefused(f"lead {lead_id} has already ended ({desc.status.name.lower()})")
+        await h.signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
+    except RPCError as exc:
+        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+
+
+async def state(client: Client, lead_id: str) -> dict[str, Any]:
+    """The lead's full state (works for running and for ended nurtures)."""
+    try:
+        return await handle(client, lead_id).query(QUERY_STATE, result_type=dict)
+    except RPCError as exc:
+        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """One lead as the visibility store sees it (no query round trip)."""
+
+    lead_id: str
+    cadence: str
+    version: str
+    stage: str
+    outcome: str
+    reason: str
+    touches: int
+    score: int
+    owner: str
+    source: str
+    open_task: str
+    next_action_at: datetime | None
+    status: str
+    started_at: datetime | None
+
+
+def list_query(cadence: str | None = None, stage: str | None = None, outcome: str | None = None,
+               owner: str | None = None, open_task: bool = False) -> str:
+    """The visibility query for ``cadence list`` filters (also usable in the Temporal UI)."""
+    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
+    for attr, value in (("CadenceName", cadence), ("CadenceStage", stage), ("CadenceOutcome", outcome),
+                        ("CadenceOwner", owner)):
+        if value:
+            clauses.append(f"{attr} = '{_quote(value)}'")
+    if open_task:
+        clauses.append("CadenceOpenTask IN ('call', 'voicemail')")
+    return " AND ".join(clauses)
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+async def list_leads(client: Client, query: str, limit: int | None = None) -> AsyncIterator[LeadRow]:
+    """Leads matching a visibility ``query``, newest first."""
+    count = 0
+    async for wf in client.list_workflows(query):
+        sa = wf.typed_search_attributes
+        get = lambda name, kind="Keyword": sa.get(_key(name, kind))  # noqa: E731
+        yield LeadRow(
+            lead_id=wf.id[len(WORKFLOW_ID_PREFIX):] if wf.id.startswith(WORKFLOW_ID_PREFIX) else wf.id,
+            cadence=get("CadenceName") or "",
+            version=get("CadenceVersion") or "",
+            stage=get("CadenceStage") or "",
+            outcome=get("CadenceOutcome") or "",
+            reason=get("CadenceReason") or "",
+            touches=get("CadenceTouches", "Int") or 0,
+            score=get("CadenceScore", "Int") or 0,
+            owner=get("CadenceOwner") or "",
+            source=get("CadenceSource") or "",
+            open_task=get("CadenceOpenTask") or "",
+            next_action_at=get("CadenceNextActionAt", "Datetime"),
+            status=wf.status.name.lower() if wf.status else "",
+            started_at=wf.start_time,
+        )
+        count += 1
+        if limit is not None and count >= limit:
+            return
+
+
+def _key(name: str, kind: str) -> SearchAttributeKey[Any]:
+    return {"Keyword": SearchAttributeKey.for_keyword, "Int": SearchAttributeKey.for_int,
+            "Datetime": SearchAttributeKey.for_datetime}[kind](name)
+
+
+async def open_tasks(client: Client, assignee: str | None = None) -> list[dict[str, Any]]:
+    """Open call and voicemail tasks, each with its lead id, from every running lead."""
+    tasks: list[dict[str, Any]] = []
+    async for row in list_leads(client, list_query(open_task=True) + " AND ExecutionStatus = 'Running'"):
+        try:
+            st = await state(client, row.lead_id)
+        except ActionRefused:
+            continue
+        task = st.get("open_task")
+        if task and (assignee is None or task["assignee"] == assignee):
+            tasks.append({**task, "lead_id": row.lead_id, "cadence": row.cadence})
+    tasks.sort(key=lambda t: t["due_at"])
+    return tasks
+
+
+async def task(client: Client, task_id: str) -> dict[str, Any]:
+    """One task, open or not, with the lead id.
+
+    Raises:
+        ActionRefused: when no such task is open.
+    """
+    lead_id = lead_id_of_task(task_id)
+    st = await state(client, lead_id)
+    open_task = st.get("open_task")
+    if not open_task or open_task["task_id"] != task_id:
+        raise ActionRefused(f"task {task_id} is not open" + (f" (the open task is {open_task['task_id']})" if open_task else ""))
+    return {**open_task, "lead_id": lead_id, "cadence": st.get("cadence")}
+
+
+__all__ = [
+    "ActionRefused",
+    "EnrollResult",
+    "LeadRow",
+    "disqualify",
+    "enroll",
+    "enroll_many",
+    "force_handoff",
+    "lead_id_of_task",
+    "list_leads",
+    "list_query",
+    "log_outcome",
+    "open_tasks",
+    "pause",
+    "register_search_attributes",
+    "resume",
+    "send_event",
+    "state",
+    "task",
+    "update_lead",
+]

@@ -1,0 +1,763 @@
+"""The pure interpreter of a compiled Plan.
+
+Functional core, imperative shell: :class:`Engine` holds one lead's state
+and, given the time, answers the next :data:`Command` (touch, open a task,
+wait until T, finish, switch track). The Temporal workflow executes the
+commands and reports back; events and human input arrive as method calls.
+Nothing here does I/O, reads a clock or draws a random number, so the same
+inputs always give the same decisions (replay-safe) and every construct is
+unit-testable without a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, Union
+
+from cadence import ir, schedule, templating
+from cadence.lead import LeadError, parse_lead
+
+MAX_TRANSITIONS = 500
+"""Instant transitions allowed between two waits; the validator forbids unbounded cycles."""
+
+ENGAGEMENT_OUTCOMES: dict[str, str] = {
+    "connected": "connected_calls",
+    "meeting_booked": "meetings",
+    "call_back_later": "callbacks",
+}
+EVENT_COUNTERS: dict[str, str] = {
+    "reply": "replies",
+    "meeting_booked": "meetings",
+    "callback_requested": "callbacks",
+}
+
+
+class EngineError(Exception):
+    """The plan cannot be interpreted any further (a defect, not bad input)."""
+
+
+class RejectedInput(ValueError):
+    """Human input that must be refused: the message says why, in one line."""
+
+
+# ---------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Do an automatic touch now: send an email, drop a voicemail, write a letter."""
+
+    step_id: str
+    channel: Literal["email", "voicemail", "letter"]
+    iteration: int
+    summary: str
+    template: str
+    subject: str = ""
+    variant: str = ""
+    kind: Literal["touch"] = "touch"
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """Open a call or voicemail task for a person; it is missed at ``due_at``."""
+
+    task_id: str
+    step_id: str
+    channel: Literal["call", "voicemail"]
+    assignee: str
+    due_at: datetime
+    iteration: int
+    template: str
+    outcomes: tuple[str, ...]
+    summary: str
+    kind: Literal["open_task"] = "open_task"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Wait until ``until`` (``None``: until an event, e.g. while paused), or any event."""
+
+    until: datetime | None
+    summary: str
+    kind: Literal["wait"] = "wait"
+
+
+@dataclass(frozen=True)
+class Finish:
+    """End the nurture: ``handoff`` to ``to`` or ``disqualified`` for ``reason``."""
+
+    outcome: Literal["handoff", "disqualified"]
+    reason: str
+    to: str = ""
+    sections: tuple[str, ...] = ()
+    by: str = ""
+    summary: str = ""
+    kind: Literal["finish"] = "finish"
+
+
+@dataclass(frozen=True)
+class SwitchTrack:
+    """Move the lead onto another cadence (a long-term track), keeping its history."""
+
+    track: str
+    reason: str
+    summary: str
+    kind: Literal["switch_track"] = "switch_track"
+
+
+Command = Union[Touch, OpenTask, Wait, Finish, SwitchTrack]
+
+
+# ---------------------------------------------------------------- state
+
+
+@dataclass
+class LeadState:
+    """Everything the engine knows about one lead; JSON-ready via :meth:`to_dict`."""
+
+    lead: dict[str, Any]
+    cadence: str
+    version: str
+    started_at: str
+    status: Literal["active", "paused", "ended"] = "active"
+    stage: str = "prequalify"
+    phase: str = "prequalify"
+    """prequalify | enter | window | waiting | loop_wait | task_open | ended."""
+    pc: int = 0
+    wait_until: str | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    qualification: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engagement: dict[str, int] = field(
+        default_factory=lambda: {"replies": 0, "connected_calls": 0, "callbacks": 0, "meetings": 0}
+    )
+    touches_by_channel: dict[str, int] = field(
+        default_factory=lambda: {"email": 0, "call": 0, "voicemail": 0, "letter": 0}
+    )
+    visits: dict[str, int] = field(default_factory=dict)
+    loops: dict[str, int] = field(default_factory=dict)
+    open_task: dict[str, Any] | None = None
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    """Actions queued by events and human input, applied at the next decision."""
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    outcome: dict[str, Any] | None = None
+    last_outcome: str | None = None
+    email_blocked: str | None = None
+    """Why email may no longer be sent (``unsubscribed``, ``bounced``), or ``None``."""
+    tracks: list[str] = field(default_factory=list)
+    """Cadences this lead went through before the current one."""
+    task_seq: int = 0
+    next_action: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LeadState:
+        """Rebuild from :meth:`to_dict` output; unknown keys are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# ---------------------------------------------------------------- engine
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class Engine:
+    """Interprets ``plan`` for one lead.
+
+    Args:
+        plan: the compiled Plan the lead is pinned to.
+        state: the lead's state (new from :meth:`start`, or carried over).
+        workflow_id: used for deterministic task ids.
+    """
+
+    def __init__(self, plan: ir.Plan, state: LeadState, workflow_id: str = "") -> None:
+        self.plan = plan
+        self.state = state
+        self.workflow_id = workflow_id
+
+    # -- construction ------------------------------------------------------
+    @classmethod
+    def start(cls, plan: ir.Plan, lead: dict[str, Any], now: datetime, workflow_id: str = "") -> Engine:
+        """A fresh lead entering ``plan`` at ``now``."""
+        state = LeadState(lead=dict(lead), cadence=plan.name, version=plan.sha256, started_at=_iso(now))
+        engine = cls(plan, state, workflow_id)
+        engine._enter_stage("prequalify", now, "enrolled")
+        return engine
+
+    def switch_to(self, plan: ir.Plan, now: datetime, reason: str) -> None:
+        """Continue this lead on ``plan`` (a track), keeping history and qualification."""
+        st = self.state
+        st.tracks.append(f"{st.cadence}@{st.version[:12]}")
+        st.cadence, st.version = plan.name, plan.sha256
+        st.pc, st.phase, st.wait_until, st.open_task = 0, "enter", None, None
+        st.visits, st.loops, st.pending = {}, {}, []
+        self.plan = plan
+        self._history(now, "stage", detail=f"moved to track {plan.name}: {reason}")
+        self._enter_stage(f"track:{plan.name}", now, reason)
+
+    # -- the decision -------------------------------------------------------
+    def next_command(self, now: datetime) -> Command:
+        """Decide what happens next at ``now``; never blocks, never does I/O."""
+        st = self.state
+        for _ in range(MAX_TRANSITIONS):
+            if st.status == "ended":
+                raise EngineError("the nurture has ended")
+            if st.pending:
+                action = st.pending.pop(0)
+                command = self._apply(ir.action_from_dict(action["action"]), now, action.get("why", ""), action.get("by", ""))
+                if command is not None:
+                    return self._remember(command, now)
+                continue
+            if st.status == "paused":
+                return self._remember(Wait(None, "paused by an operator"), now)
+            command = self._step(now)
+            if command is not None:
+                return self._remember(command, now)
+        raise EngineError(f"more than {MAX_TRANSITIONS} steps without a wait at step {self._step_id()!r}")
+
+    def _step(self, now: datetime) -> Command | None:
+        st = self.state
+        if st.phase == "prequalify":
+            return self._prequalify(now)
+        if st.phase in ("waiting", "loop_wait", "window", "task_open"):
+            until = _parse(st.wait_until) if st.wait_until else now
+            if now < until:
+                return Wait(until, self._wait_summary(until))
+            if st.phase == "waiting":
+                self._advance(now)
+            elif st.phase == "loop_wait":
+                step = self._current()
+                assert isinstance(step, ir.LoopStep)
+                self._goto(step.back_to, now, f"loop {step.id} round {st.loops.get(step.id, 0)}")
+            elif st.phase == "window":
+                st.phase = "touch"
+            else:
+                return self._task_missed(now)
+            return None
+        if st.phase in ("enter", "touch"):
+            return self._run_step(now)
+        raise EngineError(f"unknown phase {st.phase!r}")
+
+    def _run_step(self, now: datetime) -> Command | None:
+        st = self.state
+        step = self._current()
+        if step.kind in ir.TOUCH_KINDS:
+            if st.phase == "enter":
+                start = schedule.next_window_start(self.plan.schedule, self.tz, now)
+                if start > now:
+                    st.phase, st.wait_until = "window", _iso(start)
+                    return Wait(start, f"waiting for the send window: {step.kind} {step.id} at {schedule.describe(start, self.tz)}")
+                st.phase = "touch"
+            return self._touch(step, now)
+        if isinstance(step, ir.GateStep):
+            self._count_visit(step.id)
+            return self._gate(step, now)
+        if isinstance(step, ir.LoopStep):
+            done = st.loops.get(step.id, 0)
+            if done >= step.times:
+                self._history(now, "gate", step=step.id, outcome="loop_done", detail=f"{done}/{step.times} rounds done")
+                return self._apply(step.then, now, f"loop {step.id} finished after {step.times} rounds")
+            st.loops[step.id] = done + 1
+            until = schedule.add_duration(self.plan.schedule, self.tz, now, step.every)
+            st.phase, st.wait_until = "loop_wait", _iso(until)
+            return Wait(until, f"round {done + 1}/{step.times} of {step.id}: {self._wait_summary(until, step.every)}")
+        if isinstance(step, ir.WaitStep):
+            until = schedule.add_duration(self.plan.schedule, self.tz, now, step.duration)
+            st.phase, st.wait_until = "waiting", _iso(until)
+            return Wait(until, self._wait_summary(until, step.duration))
+        if isinstance(step, ir.ActionStep):
+            return self._apply(step.action, now, f"step {step.id}")
+        raise EngineError(f"unknown step kind {step.kind!r}")
+
+    # -- touches --------------------------------------------------------------
+    def _touch(self, step: ir.Step, now: datetime) -> Command | None:
+        st = self.state
+        iteration = st.visits.get(step.id, 0)
+        number = self._touch_number(step.id)
+        if isinstance(step, ir.EmailStep):
+            if st.email_blocked:
+                self._count_visit(step.id)
+                self._history(now, "touch", channel="email", step=step.id, outcome="skipped",
+                              detail=f"email not sent: lead {st.email_blocked}")
+                return self._after_step(step, now)
+            if not st.lead.get("email"):
+                self._count_visit(step.id)
+                self._history(now, "touch", channel="email", step=step.id, outcome="skipped", detail="lead has no email address")
+                return self._after_step(step, now)
+            template, subject, variant = self._variant(step)
+            return Touch(step.id, "email", iteration, f"touch {number}: email {step.id}" + (f" ({variant})" if variant else ""),
+                         template, subject, variant)
+        if isinstance(step, ir.LetterStep):
+            return Touch(step.id, "letter", iteration, f"touch {number}: letter {step.id}", step.template)
+        if isinstance(step, ir.VoicemailStep) and step.mode == "drop":
+            return Touch(step.id, "voicemail", iteration, f"touch {number}: voicemail drop {step.id}", step.script)
+        if isinstance(step, (ir.CallStep, ir.VoicemailStep)):
+            st.task_seq += 1
+            # "~" never occurs in lead ids or step ids: the workflow id can be read back from a task id.
+            task_id = f"{self.workflow_id or st.lead.get('id', 'lead')}~{step.id}~{iteration + 1}"
+            due = schedule.add_duration(self.plan.schedule, self.tz, now, step.due)
+            template = step.brief if isinstance(step, ir.CallStep) else step.script
+            channel: Literal["call", "voicemail"] = "call" if isinstance(step, ir.CallStep) else "voicemail"
+            return OpenTask(task_id, step.id, channel, self._assignee(step.assignee), due, iteration, template,
+                            step.outcomes, f"touch {number}: {channel} task {step.id} for {self._assignee(step.assignee)}")
+        raise EngineError(f"step {step.id!r} is not a touch")
+
+    def touch_done(self, command: Touch, now: datetime, *, outcome: str = "sent", detail: str = "",
+                   bounced: bool = False) -> None:
+        """Record a finished automatic touch (``bounced``: the email came back permanently)."""
+        st = self.state
+        self._count_visit(command.step_id)
+        if bounced:
+            self._history(now, "touch", channel=command.channel, step=command.step_id, outcome="bounced", detail=detail)
+            self.on_event("bounce", {"detail": detail, "step": command.step_id}, now, source="smtp")
+        else:
+            st.touches_by_channel[command.channel] = st.touches_by_channel.get(command.channel, 0) + 1
+            self._history(now, "touch", channel=command.channel, step=command.step_id, outcome=outcome, detail=detail)
+        if st.phase == "touch" and self._step_id() == command.step_id:
+            self._after_step(self._current(), now)
+
+    def task_opened(self, command: OpenTask, brief: str, now: datetime) -> None:
+        """Record that the task of ``command`` is open with its rendered ``brief``."""
+        st = self.state
+        st.open_task = {
+            "task_id": command.task_id,
+            "kind": command.channel,
+            "step": command.step_id,
+            "assignee": command.assignee,
+            "due_at": _iso(command.due_at),
+            "opened_at": _iso(now),
+            "brief": brief,
+            "outcomes": list(command.outcomes),
+        }
+        st.phase, st.wait_until = "task_open", _iso(command.due_at)
+        self._history(now, "task", channel=command.channel, step=command.step_id, outcome="opened",
+                      by=command.assignee, detail=f"task {command.task_id} due {_iso(command.due_at)}")
+
+    def _task_missed(self, now: datetime) -> Command | None:
+        st = self.state
+        task = st.open_task or {}
+        step = self._current()
+        st.open_task = None
+        st.last_outcome = "missed"
+        self._history(now, "task", channel=task.get("kind"), step=step.id, outcome="missed",
+                      by=task.get("assignee", ""), detail=f"task {task.get('task_id')} was not completed by its due time")
+        self._count_visit(step.id)
+        action = getattr(step, "on_missed", ir.ContinueAction())
+        if isinstance(action, ir.ContinueAction):
+            return self._after_step(step, now)
+        return self._apply(action, now, f"task {task.get('task_id')} missed")
+
+    # -- human input (validators raise RejectedInput; appliers change state) ------
+    def check_outcome(self, task_id: str, outcome: str, learned: dict[str, str]) -> None:
+        """Refuse an outcome that cannot be recorded; says why in one line.
+
+        Raises:
+            RejectedInput: no open task, another task, unknown outcome or attribute.
+        """
+        st = self.state
+        if st.status == "ended":
+            raise RejectedInput(f"lead {st.lead.get('id')} has ended ({(st.outcome or {}).get('kind')}); no task is open")
+        task = st.open_task
+        if task is None:
+            raise RejectedInput(f"task {task_id} is not open: lead {st.lead.get('id')} has no open task")
+        if task["task_id"] != task_id:
+            raise RejectedInput(f"task {task_id} is not open: the open task is {task['task_id']}")
+        if outcome not in task["outcomes"]:
+            raise RejectedInput(f"unknown outcome {outcome!r}{_did_you_mean(outcome, task['outcomes'])}; "
+                                f"expected one of: {', '.join(task['outcomes'])}")
+        self.check_learned(learned)
+
+    def check_learned(self, learned: dict[str, str]) -> None:
+        """Refuse qualification facts naming attributes the cadence does not track."""
+        for name, value in learned.items():
+            if name not in self.plan.qualification:
+                raise RejectedInput(f"unknown qualification attribute {name!r}{_did_you_mean(name, self.plan.qualification)}; "
+                                    f"expected one of: {', '.join(self.plan.qualification)}")
+            if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+                raise RejectedInput(f"qualification attribute {name!r} needs a text value of 1-2000 characters")
+
+    def log_outcome(self, task_id: str, outcome: str, notes: str, learned: dict[str, str], by: str, now: datetime) -> None:
+        """Record a rep's outcome of the open task and what they learned."""
+        self.check_outcome(task_id, outcome, learned)
+        st = self.state
+        task = st.open_task
+        assert task is not None
+        step = self.plan.step(task["step"])
+        st.open_task = None
+        st.last_outcome = outcome
+        st.touches_by_channel[task["kind"]] = st.touches_by_channel.get(task["kind"], 0) + 1
+        counter = ENGAGEMENT_OUTCOMES.get(outcome)
+        if counter:
+            st.engagement[counter] += 1
+        self._learn(learned, by or task["assignee"], now)
+        self._history(now, "touch", channel=task["kind"], step=step.id, outcome=outcome, notes=notes,
+                      by=by or task["assignee"], detail=f"task {task_id}")
+        self._count_visit(step.id)
+        rule = next((r for r in getattr(step, "on_outcome", ()) if r.outcome == outcome), None)
+        if rule is None or isinstance(rule.action, ir.ContinueAction):
+            if self._step_id() == step.id:
+                self._after_step(step, now)
+        else:
+            self._queue(rule.action, f"{task['kind']} outcome {outcome}", by)
+
+    def on_event(self, kind: str, data: dict[str, Any], now: datetime, source: str = "") -> None:
+        """Apply a system event (reply, meeting_booked, callback_requested, unsubscribe, bounce, lead_updated).
+
+        Raises:
+            RejectedInput: for an unknown kind or bad lead data.
+        """
+        st = self.state
+        if kind not in ir.EVENT_KINDS:
+            raise RejectedInput(f"unknown event {kind!r}{_did_you_mean(kind, ir.EVENT_KINDS)}; expected one of: {', '.join(ir.EVENT_KINDS)}")
+        if st.status == "ended":
+            self._history(now, "event", outcome=kind, detail="after the end: ignored", by=source)
+            return
+        if kind == "lead_updated":
+            self._update_fields(dict(data.get("fields", data)), now, source)
+        counter = EVENT_COUNTERS.get(kind)
+        if counter:
+            st.engagement[counter] += 1
+        if kind == "unsubscribe":
+            st.email_blocked = "unsubscribed"
+        elif kind == "bounce":
+            st.email_blocked = "bounced"
+        st.last_outcome = kind
+        detail = str(data.get("detail", ""))[:500]
+        self._history(now, "event", outcome=kind, detail=detail, by=source)
+        action = self.plan.handler(kind)
+        if action is None and kind == "unsubscribe":
+            action = ir.DisqualifyAction("opted_out")
+        if action is not None and not isinstance(action, ir.ContinueAction):
+            self._queue(action, f"event {kind}", source)
+
+    def check_lead_update(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Validate changed lead fields like enrollment data; returns the merged lead.
+
+        Raises:
+            RejectedInput: naming every problem.
+        """
+        if "id" in fields and str(fields["id"]) != str(self.state.lead.get("id")):
+            raise RejectedInput("the lead id cannot be changed")
+        merged = {**self.state.lead, **fields}
+        try:
+            return parse_lead(merged).fields
+        except LeadError as exc:
+            raise RejectedInput(f"invalid lead data: {exc}") from None
+
+    def _update_fields(self, fields: dict[str, Any], now: datetime, by: str) -> None:
+        self.state.lead = self.check_lead_update(fields)
+        self._history(now, "operator", outcome="lead_updated", by=by, detail=", ".join(sorted(fields)))
+
+    def update_lead(self, fields: dict[str, Any], by: str, now: datetime) -> None:
+        """An operator changed lead data; the cadence's ``lead_updated`` handler applies."""
+        self.on_event("lead_updated", {"fields": fields}, now, source=by)
+
+    def check_reason(self, reason: str) -> None:
+        """Refuse a disqualify reason the cadence did not declare."""
+        if self.state.status == "ended":
+            raise RejectedInput(f"lead {self.state.lead.get('id')} has already ended")
+        if reason not in self.plan.disqualify_reasons:
+            raise RejectedInput(f"reason {reason!r} is not declared by cadence {self.plan.name}"
+                                f"{_did_you_mean(reason, self.plan.disqualify_reasons)}; expected one of: "
+                                f"{', '.join(self.plan.disqualify_reasons)}")
+
+    def disqualify(self, reason: str, note: str, by: str, now: datetime) -> None:
+        """An operator disqualifies the lead."""
+        self.check_reason(reason)
+        self._history(now, "operator", outcome="disqualify", by=by, detail=f"{reason}: {note}".rstrip(": "))
+        self._queue(ir.DisqualifyAction(reason), f"operator {by}: {note}".strip(), by)
+
+    def force_handoff(self, to: str, note: str, by: str, now: datetime) -> None:
+        """An operator hands the lead to sales now (``to`` empty: the lead owner)."""
+        if self.state.status == "ended":
+            raise RejectedInput(f"lead {self.state.lead.get('id')} has already ended")
+        self._history(now, "operator", outcome="handoff", by=by, detail=note)
+        self._queue(ir.HandoffAction(to or "{{ lead.owner | default('queue:sales') }}"), f"operator {by}: {note}".strip(), by)
+
+    def pause(self, by: str, now: datetime) -> None:
+        """Stop all touches until :meth:`resume`; waits keep their deadlines."""
+        st = self.state
+        if st.status != "active":
+            raise RejectedInput(f"lead {st.lead.get('id')} is {st.status}, not active")
+        st.status = "paused"
+        self._history(now, "operator", outcome="paused", by=by)
+
+    def resume(self, by: str, now: datetime) -> None:
+        """Undo :meth:`pause`."""
+        st = self.state
+        if st.status != "paused":
+            raise RejectedInput(f"lead {st.lead.get('id')} is {st.status}, not paused")
+        st.status = "active"
+        self._history(now, "operator", outcome="resumed", by=by)
+
+    def finished(self, command: Finish, now: datetime, detail: str = "") -> None:
+        """Record that ``command`` (handoff or disqualification) was carried out."""
+        st = self.state
+        self._enter_stage("handed_off" if command.outcome == "handoff" else "disqualified", now, command.reason)
+        st.status, st.phase, st.open_task, st.next_action = "ended", "ended", None, None
+        st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": _iso(now), "by": command.by}
+        self._history(now, "stage", outcome=command.outcome, detail=f"{command.reason} {detail}".strip(), by=command.by)
+
+    # -- views ------------------------------------------------------------------
+    @property
+    def tz(self) -> str:
+        """The lead's time zone for this plan's schedule."""
+        return schedule.resolve_timezone(self.plan.schedule, self.state.lead.get("timezone"))
+
+    def qualified(self) -> list[str]:
+        """Captured attributes, in the cadence's order."""
+        return [q for q in self.plan.qualification if q in self.state.qualification]
+
+    def score(self) -> int:
+        """BANT-style score 0-100 (25 per letter known; a custom list: share captured)."""
+        have = set(self.state.qualification)
+        if self.plan.qualification == ir.DEFAULT_QUALIFICATION:
+            letters = [
+                {"budget"},
+                {"decision_makers", "decision_maker_engaged"},
+                {"pain_validated"},
+                {"decision_process", "urgency"},
+            ]
+            return 25 * sum(1 for letter in letters if letter & have)
+        total = len(self.plan.qualification) or 1
+        return round(100 * len(self.qualified()) / total)
+
+    def condition_context(self, now: datetime) -> dict[str, Any]:
+        """Values of :data:`cadence.context.CONDITION_NAMES` at ``now``."""
+        st = self.state
+        qualified = self.qualified()
+        started = _parse(st.started_at)
+        touches = sum(st.touches_by_channel.values())
+        eng = st.engagement
+        return {
+            "lead": dict(st.lead),
+            "lists": {nl.name: list(nl.values) for nl in self.plan.lists},
+            "qualified": qualified,
+            "qualified_count": len(qualified),
+            "qualification": {k: v["value"] for k, v in st.qualification.items()},
+            "missing": [q for q in self.plan.qualification if q not in st.qualification],
+            "score": self.score(),
+            "engaged": bool(eng["replies"] or eng["connected_calls"] or eng["callbacks"] or eng["meetings"]),
+            "engagement": dict(eng),
+            "replies": eng["replies"],
+            "meetings": eng["meetings"],
+            "connected_calls": eng["connected_calls"],
+            "touches": touches,
+            "touches_by_channel": dict(st.touches_by_channel),
+            "days": max(0, (now - started).days),
+            "last_outcome": st.last_outcome,
+            "stage": st.stage,
+        }
+
+    def template_context(self, now: datetime, step_id: str, iteration: int) -> dict[str, Any]:
+        """Values of :data:`cadence.context.TEMPLATE_NAMES` (the activity adds ``unsubscribe_url`` and ``sender``)."""
+        ctx = self.condition_context(now)
+        ctx["qualification"] = {k: dict(v) for k, v in self.state.qualification.items()}
+        ctx["history"] = [dict(h) for h in self.state.history if h["kind"] in ("touch", "event", "task")]
+        ctx["cadence"] = {"name": self.plan.name, "description": self.plan.description, "version": self.plan.short_version}
+        ctx["step"] = step_id
+        ctx["iteration"] = iteration
+        return ctx
+
+    def snapshot(self, now: datetime) -> dict[str, Any]:
+        """The full state as people and the dossier read it."""
+        data = self.state.to_dict()
+        data.update(
+            lead_id=self.state.lead.get("id"),
+            position=self._step_id() if self.state.phase != "ended" else None,
+            now=_iso(now),
+            missing=[q for q in self.plan.qualification if q not in self.state.qualification],
+            score=self.score(),
+            touches=sum(self.state.touches_by_channel.values()),
+            plan_touches=self.plan.touch_count,
+        )
+        return data
+
+    # -- internals ----------------------------------------------------------------
+    def _remember(self, command: Command, now: datetime) -> Command:
+        st = self.state
+        if isinstance(command, Wait):
+            st.next_action = None if command.until is None else {"what": command.summary, "at": _iso(command.until)}
+        elif isinstance(command, (Touch, OpenTask)):
+            st.next_action = {"what": command.summary, "at": _iso(now)}
+        return command
+
+    def _current(self) -> ir.Step:
+        if not 0 <= self.state.pc < len(self.plan.steps):
+            raise EngineError(f"position {self.state.pc} is outside the cadence")
+        return self.plan.steps[self.state.pc]
+
+    def _step_id(self) -> str:
+        return self._current().id if 0 <= self.state.pc < len(self.plan.steps) else ""
+
+    def _count_visit(self, step_id: str) -> None:
+        self.state.visits[step_id] = self.state.visits.get(step_id, 0) + 1
+
+    def _touch_number(self, step_id: str) -> str:
+        touches = [s.id for s in self.plan.steps if s.kind in ir.TOUCH_KINDS]
+        return f"{touches.index(step_id) + 1}/{len(touches)}"
+
+    def _after_step(self, step: ir.Step, now: datetime) -> None:
+        wait = getattr(step, "wait", None)
+        if wait is not None and wait.amount > 0:
+            until = schedule.add_duration(self.plan.schedule, self.tz, now, wait)
+            self.state.phase, self.state.wait_until = "waiting", _iso(until)
+        else:
+            self._advance(now)
+        return None
+
+    def _advance(self, now: datetime) -> None:
+        st = self.state
+        st.pc += 1
+        st.phase, st.wait_until = "enter", None
+        if st.pc >= len(self.plan.steps):
+            # The validator forbids falling off the end; a defensive, explicit end.
+            st.pc -= 1
+            self._queue(ir.DisqualifyAction("no_response"), "end of cadence", "")
+
+    def _goto(self, step_id: str, now: datetime, why: str) -> None:
+        st = self.state
+        if st.open_task is not None:
+            task = st.open_task
+            st.open_task = None
+            self._history(now, "task", channel=task["kind"], step=task["step"], outcome="cancelled",
+                          detail=f"task {task['task_id']} closed: {why}")
+        st.pc = self.plan.index(step_id)
+        st.phase, st.wait_until = "enter", None
+
+    def _queue(self, action: ir.Action, why: str, by: str) -> None:
+        self.state.pending.append({"action": ir.action_to_dict(action), "why": why, "by": by})
+
+    def _apply(self, action: ir.Action, now: datetime, why: str, by: str = "") -> Command | None:
+        st = self.state
+        if isinstance(action, ir.ContinueAction):
+            return None
+        if isinstance(action, ir.GotoAction):
+            self._history(now, "gate", step=action.step, outcome="goto", detail=why, by=by)
+            self._goto(action.step, now, why)
+            return None
+        if isinstance(action, ir.DisqualifyAction):
+            st.open_task = None
+            return Finish("disqualified", action.reason, by=by, summary=f"disqualified: {action.reason} ({why})")
+        if isinstance(action, ir.HandoffAction):
+            st.open_task = None
+            to = self._render_assignee(action.to, now)
+            self._enter_stage("sales_ready", now, why)
+            return Finish("handoff", why, to=to, sections=action.dossier, by=by, summary=f"hand off to {to} ({why})")
+        if isinstance(action, ir.TrackAction):
+            st.open_task = None
+            return SwitchTrack(action.track, why, f"move to long-term track {action.track} ({why})")
+        raise EngineError(f"unknown action {action!r}")
+
+    def _gate(self, step: ir.GateStep, now: datetime) -> Command | None:
+        ctx = self.condition_context(now)
+        for index, rule in enumerate(step.rules):
+            if rule.condition is None or templating.evaluate(rule.condition, ctx):
+                label = "else" if rule.condition is None else f"rule {index + 1}: {rule.condition}"
+                self._history(now, "gate", step=step.id, outcome=rule.action.kind, detail=label)
+                return self._apply(rule.action, now, f"gate {step.id} {label}")
+        raise EngineError(f"gate {step.id!r} has no else")
+
+    def _prequalify(self, now: datetime) -> Command | None:
+        st = self.state
+        email = str(st.lead.get("email", ""))
+        ctx = {
+            "lead": dict(st.lead),
+            "lists": {nl.name: list(nl.values) for nl in self.plan.lists},
+            "email_domain": email.rpartition("@")[2].lower() if "@" in email else "",
+        }
+        for rule in self.plan.prequalify:
+            if templating.evaluate(rule.condition, ctx):
+                note = rule.note or rule.condition
+                self._history(now, "gate", step="prequalify", outcome="rejected", detail=f"{rule.reason}: {note}")
+                return Finish("disqualified", rule.reason, summary=f"pre-qualification: {note}", by="prequalify")
+        self._history(now, "gate", step="prequalify", outcome="passed")
+        st.phase, st.pc = "enter", 0
+        self._enter_stage("nurture" if not st.tracks else f"track:{self.plan.name}", now, "pre-qualified")
+        return None
+
+    def _variant(self, step: ir.EmailStep) -> tuple[str, str, str]:
+        if not step.variants:
+            return step.template, step.subject, ""
+        total = sum(v.weight for v in step.variants)
+        digest = hashlib.sha256(f"{self.state.lead.get('id')}|{self.plan.name}|{step.id}".encode()).digest()
+        point = int.from_bytes(digest[:8], "big") % total
+        for v in step.variants:
+            if point < v.weight:
+                return v.template, v.subject, v.name
+            point -= v.weight
+        last = step.variants[-1]
+        return last.template, last.subject, last.name
+
+    def _assignee(self, assignee: str) -> str:
+        if assignee == "owner":
+            return str(self.state.lead.get("owner") or "queue:unassigned")
+        if assignee.startswith("rep:"):
+            return assignee[4:]
+        return assignee
+
+    def _render_assignee(self, to: str, now: datetime) -> str:
+        if "{" not in to:
+            return to
+        rendered = templating.render(to, self.condition_context(now), name="handoff.to").strip()
+        return rendered or "queue:sales"
+
+    def _learn(self, learned: dict[str, str], by: str, now: datetime) -> None:
+        for name, value in learned.items():
+            self.state.qualification[name] = {"value": value.strip(), "by": by, "at": _iso(now)}
+
+    def _history(self, now: datetime, kind: str, *, channel: str | None = None, step: str = "", outcome: str = "",
+                 notes: str = "", by: str = "", detail: str = "") -> None:
+        self.state.history.append({"at": _iso(now), "kind": kind, "channel": channel, "step": step,
+                                   "outcome": outcome, "notes": notes, "by": by, "detail": detail})
+
+    def _enter_stage(self, stage: str, now: datetime, why: str) -> None:
+        st = self.state
+        if st.stages and st.stages[-1]["stage"] == stage:
+            return
+        self._close_stage(now)
+        st.stage = stage
+        st.stages.append({"stage": stage, "entered_at": _iso(now), "left_at": None, "why": why})
+
+    def _close_stage(self, now: datetime) -> None:
+        if self.state.stages and self.state.stages[-1]["left_at"] is None and self.state.status != "ended":
+            self.state.stages[-1]["left_at"] = _iso(now)
+
+    def _wait_summary(self, until: datetime, duration: ir.Duration | None = None) -> str:
+        st = self.state
+        if st.phase == "task_open" and st.open_task:
+            return f"waiting for the outcome of {st.open_task['kind']} task {st.open_task['step']} until {schedule.describe(until, self.tz)}"
+        what = f"{duration} " if duration is not None else ""
+        return f"waiting {what}until {schedule.describe(until, self.tz)}"
+
+
+def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+__all__ = [
+    "Command",
+    "Engine",
+    "EngineError",
+    "Finish",
+    "LeadState",
+    "OpenTask",
+    "RejectedInput",
+    "SwitchTrack",
+    "Touch",
+    "Wait",
+]

@@ -1,0 +1,413 @@
+"""The nurture workflow: one per lead, a thin shell over :mod:`cadence.engine`.
+
+The engine decides; this class executes its commands with activities,
+timers and ``wait_condition`` (so any event cuts a wait short), exposes
+updates, signals and a query, and keeps the Temporal UI readable: search
+attributes for filtering, current details as markdown, a summary on every
+activity and timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from cadence import engine as eng
+    from cadence import ir, schedule
+    from cadence.channels import requests as rq
+    from cadence.messages import (
+        QUERY_STATE,
+        SIGNAL_EVENT,
+        UPDATE_DISQUALIFY,
+        UPDATE_HANDOFF,
+        UPDATE_LEAD,
+        UPDATE_LOG_OUTCOME,
+        UPDATE_PAUSE,
+        UPDATE_RESUME,
+        WORKFLOW_NAME,
+        EventInput,
+        LeadUpdateInput,
+        NurtureInput,
+        OperatorInput,
+        OutcomeInput,
+        UpdateResult,
+    )
+    from cadence.visibility import SEARCH_ATTRIBUTES
+
+_KEY_FACTORIES = {
+    "Keyword": SearchAttributeKey.for_keyword,
+    "Int": SearchAttributeKey.for_int,
+    "Datetime": SearchAttributeKey.for_datetime,
+}
+KEYS: dict[str, SearchAttributeKey[Any]] = {name: _KEY_FACTORIES[kind](name) for name, kind in SEARCH_ATTRIBUTES.items()}
+
+EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
+                          maximum_interval=timedelta(minutes=10))
+FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+_NON_RETRYABLE = ["TemplateError"]
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class NurtureWorkflow:
+    """Runs one lead through its pinned Plan until handoff or disqualification."""
+
+    @workflow.init
+    def __init__(self, inp: NurtureInput) -> None:
+        self.inp = inp
+        self.plan = ir.plan_from_dict(inp.plan)
+        self.scale = inp.time_scale if inp.time_scale and inp.time_scale > 0 else 1.0
+        self.origin_real = workflow.now()
+        self.origin_virtual = datetime.fromisoformat(inp.virtual_now.replace("Z", "+00:00")) if inp.virtual_now else self.origin_real
+        wf_id = workflow.info().workflow_id
+        if inp.state is None:
+            self.engine = eng.Engine.start(self.plan, inp.lead, self.now(), wf_id)
+        else:
+            self.engine = eng.Engine(self.plan, eng.LeadState.from_dict(inp.state), wf_id)
+        self.woken = False
+        self.published: dict[str, Any] = {}
+
+    # -- clock ----------------------------------------------------------------
+    def now(self) -> datetime:
+        """Cadence time: workflow time, sped up by ``time_scale`` for demos."""
+        real = workflow.now()
+        if self.scale == 1.0:
+            return real
+        return self.origin_virtual + (real - self.origin_real) * self.scale
+
+    def _real_delay(self, until: datetime) -> timedelta:
+        return max(timedelta(0), (until - self.now()) / self.scale)
+
+    # -- main loop ---------------------------------------------------------------
+    @workflow.run
+    async def run(self, inp: NurtureInput) -> dict[str, Any]:
+        """Interpret the plan; returns the outcome with the dossier or the reason."""
+        while True:
+            command = self.engine.next_command(self.now())
+            self._publish()
+            if isinstance(command, eng.Wait):
+                if self._should_continue_as_new():
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    workflow.continue_as_new(self._carry(self.plan))
+                await self._wait(command)
+            elif isinstance(command, eng.Touch):
+                await self._touch(command)
+            elif isinstance(command, eng.OpenTask):
+                await self._open_task(command)
+            elif isinstance(command, eng.SwitchTrack):
+                parent = self.plan
+                track = parent.track(command.track)
+                # Flattened tracks carry none of their own; keep the parent's so a track can move on again.
+                self.plan = dataclasses.replace(track, tracks=parent.tracks)
+                self.engine.plan = self.plan
+                self.engine.switch_to(self.plan, self.now(), command.reason)
+                self._publish()
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry(self.plan))
+            elif isinstance(command, eng.Finish):
+                return await self._finish(command)
+
+    async def _wait(self, command: eng.Wait) -> None:
+        self.woken = False
+        timeout = None if command.until is None else self._real_delay(command.until)
+        if timeout is not None and timeout <= timedelta(0):
+            return
+        try:
+            await workflow.wait_condition(lambda: self.woken, timeout=timeout, timeout_summary=command.summary)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _touch(self, command: eng.Touch) -> None:
+        now = self.now()
+        e, plan, lead = self.engine, self.plan, self.engine.state.lead
+        wf_id = workflow.info().workflow_id
+        ctx = e.template_context(now, command.step_id, command.iteration)
+        common = {"workflow_id": wf_id, "lead": lead, "step_id": command.step_id, "iteration": command.iteration,
+                  "plan_name": plan.name, "plan_version": plan.sha256}
+        template = rq.Rendered(command.template, plan.template(command.template))
+        try:
+            if command.channel == "email":
+                step = plan.step(command.step_id)
+                assert isinstance(step, ir.EmailStep)
+                result = await workflow.execute_activity(
+                    rq.SEND_EMAIL,
+                    rq.EmailRequest(body=template, subject=command.subject, context=ctx,
+                                    message_id=message_id(wf_id, command.step_id, command.iteration),
+                                    sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common),
+                    result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
+                    schedule_to_close_timeout=timedelta(days=2), retry_policy=EMAIL_RETRY, summary=command.summary)
+                e.touch_done(command, self.now(), outcome="bounced" if result.bounced else "sent",
+                             detail=result.subject if not result.bounced else result.detail, bounced=result.bounced)
+            elif command.channel == "letter":
+                step = plan.step(command.step_id)
+                assert isinstance(step, ir.LetterStep)
+                letter = await workflow.execute_activity(
+                    rq.SEND_LETTER,
+                    rq.LetterRequest(template=template, context=ctx, paper=step.paper,
+                                     return_address=step.return_address, **common),
+                    result_type=rq.LetterResult, start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=FILE_RETRY, summary=command.summary)
+                e.touch_done(command, self.now(), outcome="written", detail=f"letter {letter.letter_id}")
+            else:
+                drop = await workflow.execute_activity(
+                    rq.DROP_VOICEMAIL, rq.VoicemailDropRequest(script=template, context=ctx, **common),
+                    result_type=rq.VoicemailDropResult, start_to_close_timeout=timedelta(minutes=2),
+                    retry_policy=FILE_RETRY, summary=command.summary)
+                e.touch_done(command, self.now(), outcome="dropped" if drop.delivered else "failed",
+                             detail=drop.reference or drop.detail)
+        except ActivityError as err:
+            # A touch that cannot be done (bad template, a provider down for days) is recorded, never silently lost.
+            e.touch_done(command, self.now(), outcome="failed", detail=_cause(err))
+
+    async def _open_task(self, command: eng.OpenTask) -> None:
+        e, plan = self.engine, self.plan
+        wf_id = workflow.info().workflow_id
+        ctx = e.template_context(self.now(), command.step_id, command.iteration)
+        try:
+            task = await workflow.execute_activity(
+                rq.OPEN_TASK,
+                rq.TaskRequest(task_id=command.task_id, workflow_id=wf_id, lead=e.state.lead, kind=command.channel,
+                               step_id=command.step_id, assignee=command.assignee, due_at=_iso(command.due_at),
+                               brief=rq.Rendered(command.template, plan.template(command.template)), context=ctx,
+                               outcomes=command.outcomes, plan_name=plan.name, plan_version=plan.sha256),
+                result_type=rq.TaskResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=FILE_RETRY,
+                summary=command.summary)
+            brief = task.brief_text
+        except ActivityError as err:
+            brief = f"(the brief could not be rendered: {_cause(err)})"
+        e.task_opened(command, brief, self.now())
+
+    async def _finish(self, command: eng.Finish) -> dict[str, Any]:
+        e, plan = self.engine, self.plan
+        wf_id = workflow.info().workflow_id
+        result: dict[str, Any] = {
+            "lead_id": e.state.lead.get("id"),
+            "cadence": plan.name,
+            "version": plan.sha256,
+            "outcome": command.outcome,
+            "reason": command.reason,
+            "cause": command.summary,
+        }
+        if command.outcome == "handoff":
+            result["to"] = command.to
+            try:
+                handoff = await workflow.execute_activity(
+                    rq.DELIVER_HANDOFF,
+                    rq.HandoffRequest(workflow_id=wf_id, lead=e.state.lead, assignee=command.to,
+                                      sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
+                                      plan_name=plan.name, plan_version=plan.sha256),
+                    result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
+                    schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
+                    summary=command.summary)
+                result["dossier"] = handoff.dossier
+                result["delivered_to"] = list(handoff.delivered_to)
+            except ActivityError as err:
+                result["dossier"] = None
+                result["delivery_error"] = _cause(err)
+        e.finished(command, self.now())
+        self._publish()
+        snapshot = e.snapshot(self.now())
+        result["history"] = snapshot["history"]
+        await workflow.execute_activity(
+            rq.RECORD_EXIT,
+            rq.ExitRecord(workflow_id=wf_id, lead_id=str(e.state.lead.get("id")), outcome=command.outcome,
+                          reason=command.reason, plan_name=plan.name, plan_version=plan.sha256,
+                          ended_at=_iso(self.now()),
+                          summary={"touches": snapshot["touches"], "score": snapshot["score"],
+                                   "source": e.state.lead.get("source", ""), "stages": snapshot["stages"]}),
+            start_to_close_timeout=timedelta(minutes=1), retry_policy=FILE_RETRY, summary=f"record exit: {command.outcome}")
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return result
+
+    # -- continue-as-new -------------------------------------------------------------
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.inp.history_limit
+
+    def _carry(self, plan: ir.Plan) -> NurtureInput:
+        return NurtureInput(lead=self.engine.state.lead, plan=ir.plan_to_dict(plan), time_scale=self.scale,
+                            state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by,
+                            virtual_now=_iso(self.now()), history_limit=self.inp.history_limit)
+
+    # -- visibility --------------------------------------------------------------------
+    def _publish(self) -> None:
+        st = self.engine.state
+        nxt = st.next_action
+        values: dict[str, Any] = {
+            "CadenceName": self.plan.name,
+            "CadenceVersion": self.plan.short_version,
+            "CadenceStage": st.stage,
+            "CadenceTouches": sum(st.touches_by_channel.values()),
+            "CadenceScore": self.engine.score(),
+            "CadenceNextActionAt": _real_time(self, nxt["at"]) if nxt and nxt.get("at") and st.status != "ended" else None,
+            "CadenceOutcome": (st.outcome or {}).get("kind", "") or ("paused" if st.status == "paused" else "active"),
+            "CadenceReason": (st.outcome or {}).get("reason", "") if st.outcome and st.outcome.get("kind") == "disqualified" else "",
+            "CadenceOwner": str(st.lead.get("owner", "")),
+            "CadenceSource": str(st.lead.get("source", "")),
+            "CadenceOpenTask": (st.open_task or {}).get("kind", ""),
+        }
+        changed = [k for k, v in values.items() if self.published.get(k, ...) != v]
+        if changed:
+            updates = [KEYS[k].value_set(values[k]) if values[k] not in (None, "") else KEYS[k].value_unset() for k in changed]
+            workflow.upsert_search_attributes(updates)
+            self.published.update({k: values[k] for k in changed})
+        workflow.set_current_details(details_markdown(self.engine, self.now()))
+
+    # -- messages ------------------------------------------------------------------------
+    @workflow.query(name=QUERY_STATE)
+    def state(self) -> dict[str, Any]:
+        """The lead's full state (contact history, qualification, next action ...)."""
+        return self.engine.snapshot(self.now())
+
+    @workflow.signal(name=SIGNAL_EVENT)
+    def event(self, inp: EventInput) -> None:
+        """A system event (reply, bounce, unsubscribe ...); unknown kinds are logged and dropped."""
+        try:
+            self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal")
+        except eng.RejectedInput as exc:
+            workflow.logger.warning("event refused: %s", exc)
+        self.woken = True
+
+    @workflow.update(name=UPDATE_LOG_OUTCOME)
+    def log_outcome(self, inp: OutcomeInput) -> UpdateResult:
+        """A rep records the outcome of the open call or voicemail task."""
+        self.engine.log_outcome(inp.task_id, inp.outcome, inp.notes, dict(inp.learned), inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, f"recorded {inp.outcome} for task {inp.task_id}")
+
+    @log_outcome.validator
+    def _check_outcome(self, inp: OutcomeInput) -> None:
+        _reject_on(lambda: self.engine.check_outcome(inp.task_id, inp.outcome, dict(inp.learned)))
+
+    @workflow.update(name=UPDATE_LEAD)
+    def update_lead(self, inp: LeadUpdateInput) -> UpdateResult:
+        """An operator corrects or completes lead data."""
+        self.engine.update_lead(dict(inp.fields), inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, f"updated {', '.join(sorted(inp.fields))}")
+
+    @update_lead.validator
+    def _check_lead(self, inp: LeadUpdateInput) -> None:
+        _reject_on(lambda: self._ensure_active() or self.engine.check_lead_update(dict(inp.fields)))
+
+    @workflow.update(name=UPDATE_HANDOFF)
+    def force_handoff(self, inp: OperatorInput) -> UpdateResult:
+        """An operator hands the lead to sales now."""
+        self.engine.force_handoff(inp.to, inp.note, inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, "handoff queued")
+
+    @force_handoff.validator
+    def _check_handoff(self, inp: OperatorInput) -> None:
+        _reject_on(self._ensure_active)
+
+    @workflow.update(name=UPDATE_DISQUALIFY)
+    def disqualify(self, inp: OperatorInput) -> UpdateResult:
+        """An operator disqualifies the lead with a declared reason."""
+        self.engine.disqualify(inp.reason, inp.note, inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, f"disqualification queued: {inp.reason}")
+
+    @disqualify.validator
+    def _check_disqualify(self, inp: OperatorInput) -> None:
+        _reject_on(lambda: self.engine.check_reason(inp.reason))
+
+    @workflow.update(name=UPDATE_PAUSE)
+    def pause(self, inp: OperatorInput) -> UpdateResult:
+        """Stop all touches until resumed."""
+        self.engine.pause(inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, "paused")
+
+    @pause.validator
+    def _check_pause(self, inp: OperatorInput) -> None:
+        _reject_on(lambda: _require(self.engine.state.status == "active",
+                                    f"lead {self.engine.state.lead.get('id')} is {self.engine.state.status}, not active"))
+
+    @workflow.update(name=UPDATE_RESUME)
+    def resume(self, inp: OperatorInput) -> UpdateResult:
+        """Resume a paused lead."""
+        self.engine.resume(inp.by, self.now())
+        self.woken = True
+        return UpdateResult(True, "resumed")
+
+    @resume.validator
+    def _check_resume(self, inp: OperatorInput) -> None:
+        _reject_on(lambda: _require(self.engine.state.status == "paused",
+                                    f"lead {self.engine.state.lead.get('id')} is {self.engine.state.status}, not paused"))
+
+    def _ensure_active(self) -> None:
+        if self.engine.state.status == "ended":
+            raise eng.RejectedInput(f"lead {self.engine.state.lead.get('id')} has already ended")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise eng.RejectedInput(message)
+
+
+def _reject_on(check: Any) -> None:
+    """Run a validator check; a refusal becomes an update rejection (nothing written to history)."""
+    try:
+        check()
+    except eng.RejectedInput as exc:
+        raise ApplicationError(str(exc), type="RejectedInput", non_retryable=True) from None
+
+
+def _real_time(wf: NurtureWorkflow, virtual_iso: str) -> datetime:
+    virtual = datetime.fromisoformat(virtual_iso.replace("Z", "+00:00"))
+    return workflow.now() + (virtual - wf.now()) / wf.scale
+
+
+def _cause(err: BaseException) -> str:
+    while err.__cause__ is not None:
+        err = err.__cause__
+    return str(err)[:300]
+
+
+def message_id(workflow_id: str, step_id: str, iteration: int) -> str:
+    """Deterministic Message-ID of a step's email: a retried send is recognisable."""
+    digest = hashlib.sha256(f"{workflow_id}|{step_id}|{iteration}".encode()).hexdigest()[:32]
+    return f"<{digest}.{step_id}.{iteration}@cadence.local>"
+
+
+def details_markdown(engine: eng.Engine, now: datetime) -> str:
+    """The lead's current state as markdown for the Temporal UI's details panel."""
+    st = engine.state
+    snap_touches = sum(st.touches_by_channel.values())
+    lines = [
+        f"**{engine.plan.name}** `{engine.plan.short_version}` · lead `{st.lead.get('id')}`",
+        f"**Stage:** {st.stage} · **Status:** {st.status} · **Touches:** {snap_touches}/{engine.plan.touch_count}"
+        f" · **Score:** {engine.score()}",
+    ]
+    if st.outcome:
+        lines.append(f"**Outcome:** {st.outcome['kind']} — {st.outcome['reason']}" + (f" → {st.outcome['to']}" if st.outcome.get("to") else ""))
+    elif st.next_action:
+        at = datetime.fromisoformat(st.next_action["at"].replace("Z", "+00:00"))
+        lines.append(f"**Next:** {st.next_action['what']} ({schedule.describe(at, engine.tz)})")
+    if st.open_task:
+        lines.append(f"**Open task:** {st.open_task['kind']} `{st.open_task['task_id']}` for {st.open_task['assignee']},"
+                     f" due {st.open_task['due_at']}")
+    qualified = engine.qualified()
+    lines.append(f"**Qualified ({len(qualified)}/{len(engine.plan.qualification)}):** {', '.join(qualified) or 'nothing yet'}")
+    touches = [h for h in st.history if h["kind"] in ("touch", "event")][-8:]
+    if touches:
+        lines += ["", "| when | what | outcome |", "|---|---|---|"]
+        for h in touches:
+            what = f"{h['channel'] or 'event'} {h['step']}".strip()
+            lines.append(f"| {h['at'][:16].replace('T', ' ')} | {what} | {h['outcome']} |")
+    return "\n".join(lines)
+
+
+__all__ = ["NurtureWorkflow", "details_markdown", "message_id"]
