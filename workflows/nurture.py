@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from cadence import engine as eng
     from cadence import ir, schedule
     from cadence.channels import requests as rq
+    from cadence.channels.ids import message_id_for
     from cadence.messages import (
         QUERY_STATE,
         SIGNAL_EVENT,
@@ -143,7 +143,7 @@ class NurtureWorkflow:
                 result = await workflow.execute_activity(
                     rq.SEND_EMAIL,
                     rq.EmailRequest(body=template, subject=command.subject, context=ctx,
-                                    message_id=message_id(wf_id, command.step_id, command.iteration),
+                                    message_id=message_id_for(wf_id, command.step_id, command.iteration),
                                     sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common),
                     result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
                     schedule_to_close_timeout=timedelta(days=2), retry_policy=EMAIL_RETRY, summary=command.summary)
@@ -164,8 +164,8 @@ class NurtureWorkflow:
                     rq.DROP_VOICEMAIL, rq.VoicemailDropRequest(script=template, context=ctx, **common),
                     result_type=rq.VoicemailDropResult, start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=FILE_RETRY, summary=command.summary)
-                e.touch_done(command, self.now(), outcome="dropped" if drop.delivered else "failed",
-                             detail=drop.reference or drop.detail)
+                e.touch_done(command, self.now(), outcome="dropped" if drop.delivered else "skipped",
+                             detail=drop.reference if drop.delivered else drop.detail)
         except ActivityError as err:
             # A touch that cannot be done (bad template, a provider down for days) is recorded, never silently lost.
             e.touch_done(command, self.now(), outcome="failed", detail=_cause(err))
@@ -376,12 +376,6 @@ def _cause(err: BaseException) -> str:
     return str(err)[:300]
 
 
-def message_id(workflow_id: str, step_id: str, iteration: int) -> str:
-    """Deterministic Message-ID of a step's email: a retried send is recognisable."""
-    digest = hashlib.sha256(f"{workflow_id}|{step_id}|{iteration}".encode()).hexdigest()[:32]
-    return f"<{digest}.{step_id}.{iteration}@cadence.local>"
-
-
 def details_markdown(engine: eng.Engine, now: datetime) -> str:
     """The lead's current state as markdown for the Temporal UI's details panel."""
     st = engine.state
@@ -410,4 +404,4 @@ def details_markdown(engine: eng.Engine, now: datetime) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["NurtureWorkflow", "details_markdown", "message_id"]
+__all__ = ["NurtureWorkflow", "details_markdown"]

@@ -29,6 +29,8 @@ ENGAGEMENT_OUTCOMES: dict[str, str] = {
     "meeting_booked": "meetings",
     "call_back_later": "callbacks",
 }
+UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced"})
+"""Touch outcomes that did not reach the lead and so do not count as touches."""
 EVENT_COUNTERS: dict[str, str] = {
     "reply": "replies",
     "meeting_booked": "meetings",
@@ -324,7 +326,8 @@ class Engine:
             self._history(now, "touch", channel=command.channel, step=command.step_id, outcome="bounced", detail=detail)
             self.on_event("bounce", {"detail": detail, "step": command.step_id}, now, source="smtp")
         else:
-            st.touches_by_channel[command.channel] = st.touches_by_channel.get(command.channel, 0) + 1
+            if outcome not in UNDONE_OUTCOMES:
+                st.touches_by_channel[command.channel] = st.touches_by_channel.get(command.channel, 0) + 1
             self._history(now, "touch", channel=command.channel, step=command.step_id, outcome=outcome, detail=detail)
         if st.phase == "touch" and self._step_id() == command.step_id:
             self._after_step(self._current(), now)

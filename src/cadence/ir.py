@@ -455,6 +455,9 @@ def _from_data(tp: Any, data: Any) -> Any:
         members = typing.get_args(tp)
         if data is None and type(None) in members:
             return None
+        non_none = [m for m in members if m is not type(None)]
+        if len(non_none) == 1:  # Optional[X]: no kind needed (Duration, BusinessHours)
+            return _from_data(non_none[0], data)
         dataclass_members = [m for m in members if dataclasses.is_dataclass(m)]
         if dataclass_members:
             if not isinstance(data, dict) or "kind" not in data:

@@ -166,6 +166,8 @@ class HandoffResult:
     dossier: dict[str, Any]
     delivered_to: tuple[str, ...] = ()
     """``email:ADDR``, ``webhook:URL``, ``file:PATH``."""
+    problems: tuple[str, ...] = ()
+    """Deliveries refused for good (a bounced assignee address, a webhook answering 4xx)."""
 
 
 @dataclass(frozen=True)

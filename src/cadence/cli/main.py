@@ -19,6 +19,17 @@ COMMANDS: dict[str, str] = {
     "validate": "cadence.cli.language:validate",
     "compile": "cadence.cli.language:compile_",
     "schema": "cadence.cli.language:schema",
+    "enroll": "cadence.cli.leads:enroll",
+    "event": "cadence.cli.leads:event",
+    "tasks": "cadence.cli.leads:tasks",
+    "status": "cadence.cli.leads:status",
+    "list": "cadence.cli.leads:list_",
+    "handoff": "cadence.cli.leads:handoff",
+    "disqualify": "cadence.cli.leads:disqualify",
+    "pause": "cadence.cli.leads:pause",
+    "resume": "cadence.cli.leads:resume",
+    "worker": "cadence.cli.run:worker",
+    "dev": "cadence.cli.run:dev",
 }
 
 

@@ -1,0 +1,136 @@
+"""What a template or a condition refers to, read from its Jinja2 syntax tree.
+
+The validator uses these facts to reject unknown variables, lead fields,
+lists and qualification attributes at validate time, instead of a
+``StrictUndefined`` failure in month two of a nurture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jinja2
+from jinja2 import nodes
+from jinja2.parser import Parser
+
+from cadence import templating
+
+_JINJA_NAMES = frozenset({"loop", "self", "caller", "varargs", "kwargs", "super"})
+# Dict methods usable on ``lead`` (``lead.get('industry_segment')``), not fields.
+_LEAD_METHODS = frozenset({"get"})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The names a template or an expression uses (line numbers are 1-based, within the source)."""
+
+    error: tuple[int, str] | None = None
+    """``(line, message)`` when the source does not parse."""
+    names: tuple[tuple[str, int], ...] = ()
+    """Top-level variables read, with the line of their first use."""
+    lead_fields: tuple[tuple[str, int], ...] = ()
+    """``lead.X`` / ``lead['X']`` / ``lead.get('X')`` fields."""
+    lists: tuple[tuple[str, int], ...] = ()
+    """``lists.X`` / ``lists['X']`` names."""
+    attributes: tuple[tuple[str, int], ...] = ()
+    """Qualification attributes named as text: ``'x' in qualified``, ``qualification.x``."""
+    imports: tuple[int, ...] = ()
+    """Lines of ``include``/``extends``/``import`` tags (unsupported: templates are embedded one by one)."""
+
+
+@lru_cache(maxsize=4096)
+def template_facts(source: str, name: str = "<string>") -> Facts:
+    """Facts of the template text ``source``."""
+    env = templating.environment()
+    try:
+        tree = env.parse(source, name=name)
+    except jinja2.TemplateSyntaxError as exc:
+        return Facts(error=(exc.lineno or 1, exc.message or "syntax error"))
+    unknown = _unknown_filter_or_test(tree)
+    if unknown is not None:
+        return Facts(error=unknown)
+    imports = tuple(sorted(n.lineno for n in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))))
+    return _facts(tree, imports)
+
+
+@lru_cache(maxsize=4096)
+def expression_facts(source: str) -> Facts:
+    """Facts of the condition expression ``source`` (as used in gates and prequalify rules)."""
+    try:
+        templating.compile_condition(source)
+    except templating.TemplateError as exc:
+        message = str(exc)
+        prefix = f"expression {source!r}: "
+        return Facts(error=(1, message[len(prefix):] if message.startswith(prefix) else message))
+    env = templating.environment()
+    parser = Parser(env, source, state="variable")
+    expr = parser.parse_expression()
+    return _facts(nodes.Template([nodes.Output([expr])], lineno=1), ())
+
+
+def _unknown_filter_or_test(tree: nodes.Template) -> tuple[int, str] | None:
+    """Jinja reports unknown filters only when compiling, which costs ten times a parse."""
+    env = templating.environment()
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        if isinstance(node, nodes.Filter) and node.name not in env.filters:
+            return node.lineno, f"No filter named '{node.name}'."
+        if isinstance(node, nodes.Test) and node.name not in env.tests:
+            return node.lineno, f"No test named '{node.name}'."
+    return None
+
+
+def _facts(tree: nodes.Template, imports: tuple[int, ...]) -> Facts:
+    # Names read but never assigned in the template (loop targets, set, macro arguments), and not
+    # Jinja's own or the environment's globals. Cheaper than meta.find_undeclared_variables, which
+    # runs the code generator, and the same for templates that do not read a name before setting it.
+    stored = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    stored.update(n.name for n in tree.find_all(nodes.Macro))
+    ignored = stored | _JINJA_NAMES | set(templating.environment().globals)
+    first_line: dict[str, int] = {}
+    for name_node in tree.find_all(nodes.Name):
+        if name_node.ctx == "load" and name_node.name not in ignored:
+            first_line.setdefault(name_node.name, name_node.lineno)
+    names = tuple(sorted(first_line.items()))
+    lead: list[tuple[str, int]] = []
+    lists: list[tuple[str, int]] = []
+    attributes: list[tuple[str, int]] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Call, nodes.Compare)):
+        if isinstance(node, nodes.Compare):
+            if isinstance(node.expr, nodes.Const) and isinstance(node.expr.value, str):
+                for op in node.ops:
+                    if op.op in ("in", "notin") and _is_name(op.expr, "qualified", "missing"):
+                        attributes.append((node.expr.value, node.lineno))
+            continue
+        if isinstance(node, nodes.Call):
+            target = node.node
+            if (isinstance(target, nodes.Getattr) and _is_name(target.node, "lead") and target.attr in _LEAD_METHODS
+                    and node.args and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)):
+                lead.append((node.args[0].value, node.lineno))
+            continue
+        key = _key(node)
+        if key is None:
+            continue
+        if _is_name(node.node, "lead"):
+            if not (isinstance(node, nodes.Getattr) and key in _LEAD_METHODS):
+                lead.append((key, node.lineno))
+        elif _is_name(node.node, "lists"):
+            lists.append((key, node.lineno))
+        elif _is_name(node.node, "qualification") and not (isinstance(node, nodes.Getattr) and key in _LEAD_METHODS):
+            attributes.append((key, node.lineno))
+    return Facts(None, names, tuple(sorted(set(lead))), tuple(sorted(set(lists))), tuple(sorted(set(attributes))), imports)
+
+
+def _is_name(node: nodes.Node, *names: str) -> bool:
+    return isinstance(node, nodes.Name) and node.name in names
+
+
+def _key(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        return node.arg.value
+    return None
+
+
+__all__ = ["Facts", "expression_facts", "template_facts"]

@@ -1,0 +1,280 @@
+"""Load a cadence file: YAML with a line and column for every node, hostile input refused.
+
+Built on libyaml's event stream (PyYAML's pure-Python parser when libyaml is
+absent) with our own small, iterative composer, so that:
+
+* every value and every key keeps its position;
+* duplicate keys, aliases (``*name``: the "billion laughs" expander), custom
+  tags and multiple documents are refused with one located error;
+* nesting depth and file size are capped, so memory stays bounded;
+* YAML 1.1 surprises are off: ``on:``/``yes``/``no`` stay text (only
+  ``true``/``false`` are booleans) and dates stay text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+
+from cadence.dsl.errors import CadenceError
+
+MAX_BYTES = 1024 * 1024
+"""Largest cadence file accepted (checked before parsing)."""
+MAX_DEPTH = 40
+"""Deepest nesting of mappings and lists accepted."""
+
+PathT = tuple[str | int, ...]
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2-like implicit typing: only true/false are booleans, no dates."""
+
+
+for _first, _rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+    for _tag, _regexp in _rules:
+        if _tag not in (_CORE + "bool", _CORE + "timestamp"):
+            _Resolver.add_implicit_resolver(_tag, _regexp, [_first] if _first else None)
+_Resolver.add_implicit_resolver(_CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+_RESOLVER = _Resolver()
+_CONSTRUCTOR = SafeConstructor()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded cadence file: plain data plus where each node was written."""
+
+    file: str
+    """The file's path as the user gave it (used in messages)."""
+    data: dict[str, Any]
+    """The YAML content as plain dicts, lists and scalars."""
+    positions: dict[PathT, tuple[int, int]] = field(repr=False)
+    """1-based (line, column) of each value, by path from the root."""
+    key_positions: dict[PathT, tuple[int, int]] = field(repr=False)
+    """1-based (line, column) of the key naming each mapping value."""
+
+    def where(self, path: PathT, *, key: bool = False) -> tuple[int, int]:
+        """Position of the node at ``path`` (of its key with ``key=True``), else of its nearest ancestor."""
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def error(self, path: PathT, message: str, hint: str = "", *, key: bool = False) -> CadenceError:
+        """Build a :class:`CadenceError` located at the node at ``path``."""
+        line, column = self.where(path, key=key)
+        return CadenceError(self.file, line, column, json_path(path), message, hint)
+
+
+class LoadError(Exception):
+    """The file cannot be read as a cadence document; ``error`` says where and why."""
+
+    def __init__(self, error: CadenceError) -> None:
+        self.error = error
+        super().__init__(error.render())
+
+
+def json_path(path: PathT) -> str:
+    """Render ``("steps", 3, "gate")`` as ``$.steps[3].gate``."""
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def load_file(path: str | Path, *, display: str | None = None) -> Document:
+    """Read and parse the cadence file at ``path``.
+
+    Args:
+        path: the file to read.
+        display: name used in messages (default: ``path`` as given).
+
+    Raises:
+        LoadError: with one located error when the file is missing, too large,
+            not UTF-8 or not a single YAML mapping.
+    """
+    name = display if display is not None else str(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise LoadError(CadenceError(name, 0, 0, "$", "file not found")) from None
+    except IsADirectoryError:
+        raise LoadError(CadenceError(name, 0, 0, "$", "is a directory, not a cadence file")) from None
+    except OSError as exc:
+        raise LoadError(CadenceError(name, 0, 0, "$", f"cannot read the file: {exc.strerror or exc}")) from None
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, file: str) -> Document:
+    """Parse cadence YAML from ``raw`` bytes (``file`` names it in messages).
+
+    Raises:
+        LoadError: as :func:`load_file`.
+    """
+
+    def fail(line: int, column: int, message: str, hint: str = "") -> LoadError:
+        return LoadError(CadenceError(file, line, column, "$", message, hint))
+
+    if len(raw) > MAX_BYTES:
+        raise fail(1, 1, f"file is larger than {MAX_BYTES // 1024} KiB", "split it into a cadence and long-term tracks")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise fail(line, column, f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+                   "save the file as UTF-8") from None
+    if "\t" in text:
+        for number, line_text in enumerate(text.split("\n"), start=1):
+            rest = line_text.lstrip(" ")
+            if rest.startswith("\t"):
+                raise fail(number, len(line_text) - len(rest) + 1, "tab character used for indentation",
+                           "YAML indents with spaces only; replace the tab with spaces")
+    return _compose(text, file, fail)
+
+
+def _compose(text: str, file: str, fail: Any) -> Document:
+    positions: dict[PathT, tuple[int, int]] = {}
+    key_positions: dict[PathT, tuple[int, int]] = {}
+    # frame: [container, path, pending key or None, {key: (line, col)}]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise fail(*pos, "more than one YAML document in the file",
+                               "a cadence file holds one document; remove the '---' line or split the file")
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                raise fail(*pos, f"YAML alias '*{event.anchor}' is not allowed",
+                           "write the value out instead of referring to an anchor")
+            if not isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
+                                      yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                continue
+            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                stack.pop()
+                continue
+            frame = stack[-1] if stack else None
+            # A key of a mapping: always kept as the text written (YAML 1.1 would turn `on:` into True).
+            if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
+                if not isinstance(event, yaml.ScalarEvent):
+                    raise fail(*pos, "a mapping key must be plain text", "remove the '?' or brackets around the key")
+                key = event.value
+                seen = frame[3]
+                if key in seen:
+                    line, col = seen[key]
+                    raise fail(*pos, f"duplicate key '{key}' (first written at line {line})",
+                               "each field may appear only once in a mapping; merge or remove one")
+                seen[key] = pos
+                frame[2] = key
+                key_positions[frame[1] + (key,)] = pos
+                continue
+            if frame is None:
+                path: PathT = ()
+            elif isinstance(frame[0], dict):
+                path = frame[1] + (frame[2],)
+            else:
+                path = frame[1] + (len(frame[0]),)
+            _check_tag(event, pos, fail)
+            if isinstance(event, yaml.ScalarEvent):
+                value: Any = _scalar(event)
+            elif isinstance(event, yaml.MappingStartEvent):
+                value = {}
+            else:
+                value = []
+            positions[path] = pos
+            if frame is None:
+                root = value
+                if not isinstance(value, dict):
+                    found = "a list" if isinstance(value, list) else "a single value"
+                    if value is None:
+                        raise fail(*pos, "file is empty", "a cadence starts with 'cadence: NAME' and has 'steps:'")
+                    raise fail(*pos, f"a cadence file must be a mapping of fields, found {found}",
+                               "start with 'cadence: NAME' and list the steps under 'steps:'")
+            elif isinstance(frame[0], dict):
+                frame[0][frame[2]] = value
+                frame[2] = None
+            else:
+                frame[0].append(value)
+            if not isinstance(event, yaml.ScalarEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(*pos, f"nested deeper than {MAX_DEPTH} levels", "a cadence never needs this much nesting")
+                stack.append([value, path, None, {}])
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = exc.problem or exc.context or "not valid YAML"
+        raise fail(line, col, f"YAML syntax error: {problem}",
+                   "check the indentation and quoting near this line") from None
+    except yaml.YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line, col = (1, 1)
+        if isinstance(position, int):
+            line = text.count("\n", 0, position) + 1
+            col = position - (text.rfind("\n", 0, position) + 1) + 1
+        reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise fail(line, col, f"YAML syntax error: {reason}", "remove control characters from the file") from None
+    except RecursionError:  # pragma: no cover - the depth cap comes first
+        raise fail(1, 1, "nested too deeply") from None
+    if root is None:
+        raise fail(1, 1, "file is empty", "a cadence starts with 'cadence: NAME' and has 'steps:'")
+    return Document(file, root, positions, key_positions)
+
+
+def _check_tag(event: Any, pos: tuple[int, int], fail: Any) -> None:
+    tag = event.tag
+    if tag is None or tag == "!":
+        return
+    if isinstance(event, yaml.ScalarEvent) and event.implicit[0]:
+        return
+    if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)) and event.implicit:
+        return
+    if tag.startswith("!!"):
+        tag = _CORE + tag[2:]
+    if tag not in _ALLOWED_TAGS:
+        raise fail(*pos, f"YAML tag '{event.tag}' is not allowed", "remove the tag; write plain values")
+
+
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag in (None, "!") or (event.implicit[0] and tag is None):
+        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
+    if tag.startswith("!!"):
+        tag = _CORE + tag[2:]
+    if tag == _CORE + "bool":
+        return event.value.lower() == "true"
+    if tag == _CORE + "null":
+        return None
+    if tag in (_CORE + "int", _CORE + "float"):
+        node = ScalarNode(tag, event.value)
+        if tag.endswith("int"):
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        return _CONSTRUCTOR.construct_yaml_float(node)
+    return event.value
+
+
+__all__ = ["Document", "LoadError", "MAX_BYTES", "MAX_DEPTH", "json_path", "load_bytes", "load_file"]

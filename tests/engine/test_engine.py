@@ -1,0 +1,299 @@
+"""The pure engine core: every construct, without a server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cadence import ir
+from cadence.engine import Engine, Finish, LeadState, OpenTask, RejectedInput, SwitchTrack, Touch, Wait
+from tests.engine.plans import OFFICE, call, days, email, end, make_plan
+
+T0 = datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)  # Monday 09:00 New York
+LEAD = {"id": "L-1", "email": "pat@buyer.example", "company": "Buyer Inc", "owner": "dana", "source": "marketing"}
+
+
+def run(engine: Engine, now: datetime = T0, *, max_steps: int = 200, on_task=None) -> tuple[list, datetime]:
+    """Drive the engine like the workflow does, skipping time at every wait."""
+    log: list = []
+    for _ in range(max_steps):
+        cmd = engine.next_command(now)
+        log.append((now, cmd))
+        if isinstance(cmd, Touch):
+            engine.touch_done(cmd, now)
+        elif isinstance(cmd, OpenTask):
+            engine.task_opened(cmd, "brief", now)
+            if on_task is not None:
+                on_task(engine, cmd, now)
+        elif isinstance(cmd, Wait):
+            assert cmd.until is not None, "engine waits forever"
+            now = cmd.until
+        elif isinstance(cmd, (Finish, SwitchTrack)):
+            if isinstance(cmd, Finish):
+                engine.finished(cmd, now)
+            return log, now
+    raise AssertionError("did not finish")
+
+
+def kinds(log: list) -> list[str]:
+    return [f"{c.kind}:{getattr(c, 'step_id', '')}" for _, c in log if not isinstance(c, Wait)]
+
+
+def test_touches_run_in_order_with_their_waits_then_the_end():
+    plan = make_plan([email("one", wait=3), email("two", wait=5), end("give-up")])
+    log, now = run(Engine.start(plan, LEAD, T0))
+    assert kinds(log) == ["touch:one", "touch:two", "finish:"]
+    touch_times = [t for t, c in log if isinstance(c, Touch)]
+    assert touch_times == [T0, T0 + timedelta(days=3)]
+    assert now == T0 + timedelta(days=8)
+    assert log[-1][1] == Finish("disqualified", "no_response", summary="disqualified: no_response (step give-up)")
+
+
+def test_prequalify_rejects_junk_before_any_touch():
+    rule = ir.PrequalRule("lead.company | lower in ['acme', 'test']", "bad_data", "placeholder company")
+    plan = make_plan([email("one"), end("x")], prequalify=(rule,))
+    engine = Engine.start(plan, {**LEAD, "company": "ACME"}, T0)
+    log, _ = run(engine)
+    assert kinds(log) == ["finish:"]
+    assert engine.state.outcome["reason"] == "bad_data"
+    assert engine.state.touches_by_channel == {"email": 0, "call": 0, "voicemail": 0, "letter": 0}
+    assert engine.state.history[0]["detail"] == "bad_data: placeholder company"
+
+
+def test_prequalify_sees_email_domain_and_lists():
+    rule = ir.PrequalRule("email_domain in lists.competitors", "competitor")
+    plan = make_plan([email("one"), end("x")], prequalify=(rule,),
+                     lists=(ir.NamedList("competitors", ("rival.example",)),))
+    engine = Engine.start(plan, {**LEAD, "email": "spy@Rival.example"}, T0)
+    run(engine)
+    assert engine.state.outcome["reason"] == "competitor"
+
+
+def test_touches_wait_for_the_send_window_and_skip_holidays():
+    plan = make_plan([email("one", wait=1), email("two"), end("x")], schedule=OFFICE)
+    friday_evening = datetime(2026, 11, 6, 23, 0, tzinfo=timezone.utc)  # Fri 18:00 New York
+    log, _ = run(Engine.start(plan, LEAD, friday_evening), friday_evening)
+    touches = [t for t, c in log if isinstance(c, Touch)]
+    assert touches[0] == datetime(2026, 11, 9, 14, 0, tzinfo=timezone.utc)  # Mon 09:00
+    waits = [c for _, c in log if isinstance(c, Wait)]
+    assert waits[0].summary == f"waiting for the send window: email one at {_describe(touches[0])}"
+    wed = datetime(2026, 11, 25, 21, 30, tzinfo=timezone.utc)  # Wed 16:30; Thursday is a holiday
+    log, _ = run(Engine.start(plan, LEAD, wed), wed)
+    touches = [t for t, c in log if isinstance(c, Touch)]
+    assert touches == [wed, datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)]
+
+
+def _describe(t: datetime) -> str:
+    from cadence import schedule
+
+    return schedule.describe(t, "America/New_York")
+
+
+def test_gate_takes_the_first_rule_that_holds():
+    gate = ir.GateStep("assess", (
+        ir.GateRule("qualified_count >= 2", ir.HandoffAction("{{ lead.owner }}")),
+        ir.GateRule("touches >= 2", ir.GotoAction("bye")),
+        ir.GateRule(None, ir.GotoAction("one")),
+    ))
+    plan = make_plan([email("one", wait=1), gate, end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    log, _ = run(engine)
+    assert kinds(log) == ["touch:one", "touch:one", "finish:"]
+    assert engine.state.outcome["reason"] == "no_response"
+    gates = [h for h in engine.state.history if h["kind"] == "gate" and h["step"] == "assess"]
+    assert [g["detail"] for g in gates] == ["else", "rule 2: touches >= 2"]
+
+
+def test_gate_hands_off_with_the_rendered_assignee():
+    gate = ir.GateStep("assess", (ir.GateRule("qualified_count >= 1", ir.HandoffAction("{{ lead.owner }}@example.com")),
+                                  ir.GateRule(None, ir.GotoAction("bye"))))
+    plan = make_plan([call("ring"), gate, end("bye")])
+
+    def answer(engine, cmd, now):
+        engine.log_outcome(cmd.task_id, "connected", "good chat", {"budget": "50k"}, "dana", now)
+
+    engine = Engine.start(plan, LEAD, T0)
+    log, _ = run(engine, on_task=answer)
+    finish = log[-1][1]
+    assert finish.outcome == "handoff" and finish.to == "dana@example.com"
+    assert engine.state.qualification["budget"]["value"] == "50k"
+    assert engine.state.engagement["connected_calls"] == 1
+    assert engine.score() == 25
+    assert [s["stage"] for s in engine.state.stages] == ["prequalify", "nurture", "sales_ready", "handed_off"]
+
+
+def test_loop_is_bounded_and_then_acts():
+    loop = ir.LoopStep("again", back_to="hello", every=days(30), times=3, then=ir.DisqualifyAction("no_response"))
+    plan = make_plan([email("hello"), loop])
+    log, now = run(Engine.start(plan, LEAD, T0))
+    assert kinds(log).count("touch:hello") == 4
+    assert now == T0 + timedelta(days=90)
+    assert log[-1][1].reason == "no_response"
+
+
+def test_reply_cuts_a_wait_short_and_follows_the_handler():
+    handler = ir.EventHandler("reply", ir.GotoAction("hot"))
+    plan = make_plan([email("one", wait=30), email("two"), end("bye"), ir.ActionStep("hot", ir.HandoffAction("queue:sales"))],
+                     events=(handler,))
+    engine = Engine.start(plan, LEAD, T0)
+    assert isinstance(engine.next_command(T0), Touch)
+    engine.touch_done(Touch("one", "email", 0, "", "emails/one.html.j2"), T0)
+    wait = engine.next_command(T0)
+    assert isinstance(wait, Wait) and wait.until == T0 + timedelta(days=30)
+    reply_at = T0 + timedelta(days=2, minutes=5)
+    engine.on_event("reply", {"detail": "interested"}, reply_at, source="smtp")
+    cmd = engine.next_command(reply_at)
+    assert cmd == Finish("handoff", "step hot", to="queue:sales", summary="hand off to queue:sales (step hot)")
+    goto = [h for h in engine.state.history if h["outcome"] == "goto"]
+    assert goto[-1]["detail"] == "event reply" and goto[-1]["by"] == "smtp" and goto[-1]["at"] == "2026-11-04T14:05:00Z"
+    assert engine.state.engagement["replies"] == 1
+
+
+def test_unsubscribe_disqualifies_by_default_and_blocks_email():
+    plan = make_plan([email("one", wait=3), email("two"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    engine.next_command(T0)
+    engine.on_event("unsubscribe", {}, T0, source="link")
+    assert engine.state.email_blocked == "unsubscribed"
+    touch = Touch("one", "email", 0, "", "emails/one.html.j2")
+    engine.touch_done(touch, T0)
+    cmd = engine.next_command(T0)
+    assert isinstance(cmd, Finish) and cmd.reason == "opted_out"
+
+
+def test_unsubscribe_with_continue_keeps_other_channels_but_no_email():
+    plan = make_plan([email("one", wait=1), call("ring"), email("two"), end("bye")],
+                     events=(ir.EventHandler("unsubscribe", ir.ContinueAction()),))
+    engine = Engine.start(plan, LEAD, T0)
+    engine.on_event("unsubscribe", {}, T0)
+    log, _ = run(engine)
+    assert kinds(log) == ["open_task:ring", "finish:"]
+    skipped = [h for h in engine.state.history if h["outcome"] == "skipped"]
+    assert [h["step"] for h in skipped] == ["one", "two"]
+
+
+def test_bounce_from_a_send_triggers_the_bounce_handler():
+    plan = make_plan([email("one", wait=3), end("bye")],
+                     events=(ir.EventHandler("bounce", ir.DisqualifyAction("bad_data")),))
+    engine = Engine.start(plan, LEAD, T0)
+    cmd = engine.next_command(T0)
+    engine.touch_done(cmd, T0, bounced=True, detail="550 5.1.1 user unknown")
+    final = engine.next_command(T0)
+    assert isinstance(final, Finish) and final.reason == "bad_data"
+    assert engine.state.touches_by_channel["email"] == 0
+
+
+def test_missed_task_applies_on_missed():
+    plan = make_plan([call("ring", due=2, on_missed=ir.GotoAction("bye")), email("never"), end("bye", "not_a_fit")])
+    engine = Engine.start(plan, LEAD, T0)
+    log, now = run(engine)
+    assert kinds(log) == ["open_task:ring", "finish:"]
+    assert now == T0 + timedelta(days=2)
+    assert engine.state.history[-3]["outcome"] == "missed"
+
+
+def test_outcome_rules_move_the_lead():
+    rule = ir.OutcomeRule("wrong_number", ir.DisqualifyAction("bad_data"))
+    plan = make_plan([call("ring", on_outcome=(rule,)), email("two"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    log, _ = run(engine, on_task=lambda e, c, now: e.log_outcome(c.task_id, "wrong_number", "", {}, "dana", now))
+    assert log[-1][1].reason == "bad_data"
+
+
+@pytest.mark.parametrize(
+    ("task_id", "outcome", "learned", "message"),
+    [
+        ("lead-L-1~ring~1", "conected", {}, "unknown outcome 'conected' (did you mean 'connected'?); expected one of: "
+         "connected, voicemail_left, no_answer, wrong_number, call_back_later, meeting_booked, not_interested"),
+        ("lead-L-1~ring~2", "connected", {}, "task lead-L-1~ring~2 is not open: the open task is lead-L-1~ring~1"),
+        ("lead-L-1~ring~1", "connected", {"budgt": "x"}, "unknown qualification attribute 'budgt' (did you mean 'budget'?); "
+         "expected one of: industry_code, firmographics, decision_makers, environment, decision_maker_engaged, "
+         "pain_validated, decision_process, budget, competition, urgency"),
+        ("lead-L-1~ring~1", "connected", {"budget": " "}, "qualification attribute 'budget' needs a text value of 1-2000 characters"),
+    ],
+)
+def test_bad_outcomes_are_refused_with_a_clear_message(task_id, outcome, learned, message):
+    plan = make_plan([call("ring"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0, workflow_id="lead-L-1")
+    cmd = engine.next_command(T0)
+    engine.task_opened(cmd, "brief", T0)
+    before = engine.state.to_dict()
+    with pytest.raises(RejectedInput) as info:
+        engine.check_outcome(task_id, outcome, learned)
+    assert str(info.value) == message
+    assert engine.state.to_dict() == before
+
+
+def test_no_open_task_is_refused():
+    engine = Engine.start(make_plan([email("one"), end("bye")]), LEAD, T0, workflow_id="lead-L-1")
+    with pytest.raises(RejectedInput, match=r"^task lead-L-1~x~1 is not open: lead L-1 has no open task$"):
+        engine.check_outcome("lead-L-1~x~1", "connected", {})
+
+
+def test_operator_disqualify_needs_a_declared_reason():
+    engine = Engine.start(make_plan([email("one", wait=5), end("bye")]), LEAD, T0)
+    with pytest.raises(RejectedInput) as info:
+        engine.disqualify("spam", "", "ops", T0)
+    assert str(info.value) == ("reason 'spam' is not declared by cadence test-cadence; expected one of: "
+                               "no_response, opted_out, bad_data, not_a_fit, competitor")
+    engine.disqualify("competitor", "works at a rival", "ops", T0)
+    cmd = engine.next_command(T0)
+    assert isinstance(cmd, Finish) and cmd.reason == "competitor" and cmd.by == "ops"
+
+
+def test_pause_holds_touches_until_resume():
+    plan = make_plan([email("one", wait=1), email("two"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    engine.pause("ops", T0)
+    assert engine.next_command(T0) == Wait(None, "paused by an operator")
+    with pytest.raises(RejectedInput, match="is paused, not active"):
+        engine.pause("ops", T0)
+    engine.resume("ops", T0 + timedelta(days=3))
+    assert isinstance(engine.next_command(T0 + timedelta(days=3)), Touch)
+
+
+def test_track_switch_keeps_history():
+    track = make_plan([email("monthly"), end("bye")], name="stale-monthly")
+    gate = ir.GateStep("assess", (ir.GateRule(None, ir.TrackAction("stale-monthly")),))
+    plan = make_plan([email("one"), gate], tracks=(track,))
+    engine = Engine.start(plan, LEAD, T0)
+    log, now = run(engine)
+    assert isinstance(log[-1][1], SwitchTrack)
+    engine.switch_to(track, now, "no engagement")
+    log2, _ = run(engine, now)
+    assert kinds(log2) == ["touch:monthly", "finish:"]
+    assert engine.state.touches_by_channel["email"] == 2
+    assert engine.state.tracks == [f"test-cadence@{plan.sha256[:12]}"]
+    assert "track:stale-monthly" in [s["stage"] for s in engine.state.stages]
+
+
+def test_ab_variant_is_deterministic_per_lead():
+    variants = (ir.EmailVariant("a", 50, "emails/a.html.j2", "A"), ir.EmailVariant("b", 50, "emails/b.html.j2", "B"))
+    plan = make_plan([ir.EmailStep("ab", "emails/a.html.j2", "A", variants=variants), end("bye")])
+    chosen = {}
+    for i in range(40):
+        first = Engine.start(plan, {**LEAD, "id": f"L-{i}"}, T0).next_command(T0)
+        again = Engine.start(plan, {**LEAD, "id": f"L-{i}"}, T0).next_command(T0)
+        assert first == again
+        chosen[first.variant] = chosen.get(first.variant, 0) + 1
+    assert set(chosen) == {"a", "b"}
+
+
+def test_state_round_trips_through_json():
+    import json
+
+    plan = make_plan([email("one", wait=3), call("ring"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    engine.next_command(T0)
+    data = json.loads(json.dumps(engine.state.to_dict()))
+    clone = Engine(plan, LeadState.from_dict(data))
+    assert clone.state == engine.state
+
+
+def test_lead_update_is_validated():
+    engine = Engine.start(make_plan([email("one", wait=3), end("bye")]), LEAD, T0)
+    with pytest.raises(RejectedInput, match=r"^invalid lead data: email: 'nope' is not a valid address$"):
+        engine.check_lead_update({"email": "nope"})
+    engine.update_lead({"phone": "+1 312 555 0100"}, "ops", T0)
+    assert engine.state.lead["phone"] == "+1 312 555 0100"
