@@ -30,6 +30,9 @@ COMMANDS: dict[str, str] = {
     "resume": "cadence.cli.leads:resume",
     "worker": "cadence.cli.run:worker",
     "dev": "cadence.cli.run:dev",
+    "server": "cadence.cli.run:server",
+    "sink": "cadence.cli.run:sink",
+    "config": "cadence.cli.run:config",
 }
 
 

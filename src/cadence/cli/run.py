@@ -1,0 +1,249 @@
+"""``cadence server``, ``worker``, ``dev``, ``sink`` and ``config``: running cadence."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cadence.cli.main import CadenceCLIError
+
+
+def _settings(config: str | None = None) -> Any:
+    from cadence.config import ConfigError, load_settings
+
+    try:
+        return load_settings(config)
+    except ConfigError as exc:
+        raise CadenceCLIError(str(exc)) from None
+
+
+def _channel_settings(settings: Any) -> Any:
+    from cadence.channels.settings import ChannelSettings
+
+    try:
+        return ChannelSettings(
+            smtp_host=settings.smtp_host, smtp_port=settings.smtp_port, smtp_security=settings.smtp_security,
+            smtp_username=settings.smtp_username or None, smtp_password=settings.smtp_password or None,
+            default_sender=settings.sender, outbox_dir=settings.outbox, webhook_url=settings.handoff_webhook or None,
+        )
+    except ValueError as exc:
+        raise CadenceCLIError(str(exc)) from None
+
+
+_config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
+                              help="Config file (default: $CADENCE_CONFIG or ./cadence.toml).")
+
+
+@click.command()
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def config(config: str | None, as_json: bool) -> None:
+    """Show the effective settings and where each comes from (secrets masked).
+
+    Settings come from defaults, then ./cadence.toml (or --config), then
+    CADENCE_* environment variables (CADENCE_TEMPORAL_ADDRESS, CADENCE_SMTP_HOST ...).
+
+    \b
+    Examples:
+      cadence config
+      CADENCE_TEMPORAL_ADDRESS=temporal.internal:7233 cadence config --json
+    """
+    rows = _settings(config).describe()
+    if as_json:
+        click.echo(json.dumps({k: {"value": v, "source": s} for k, v, s in rows}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("setting", "value", "source")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _server(settings: Any, ip: str | None, port: int | None, ui_port: int | None, db: str | None, headless: bool) -> Any:
+    from cadence.server import EmbeddedServer
+
+    return EmbeddedServer(state_dir=Path(settings.state_dir), database=db or settings.database,
+                          ip=ip or settings.server_ip, port=port or settings.server_port,
+                          ui_port=None if headless else (ui_port or settings.ui_port), namespace=settings.namespace)
+
+
+def _server_options(fn: Any) -> Any:
+    for option in reversed([
+        click.option("--ip", default=None, help="Bind address (default 127.0.0.1: the dev server has no auth)."),
+        click.option("--port", type=click.IntRange(1, 65535), default=None, help="gRPC port (default 7233)."),
+        click.option("--ui-port", type=click.IntRange(1, 65535), default=None, help="Web UI port (default 8233)."),
+        click.option("--db", default=None, help="SQLite file (default .cadence/temporal.db) or :memory:."),
+        click.option("--headless", is_flag=True, help="No Web UI."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+
+    async def wait() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+
+    asyncio.run(wait())
+
+
+@click.command()
+@_config_option
+@_server_options
+def server(config: str | None, ip: str | None, port: int | None, ui_port: int | None, db: str | None,
+           headless: bool) -> None:
+    """Run the embedded Temporal dev server (SQLite, Web UI, cadence's search attributes).
+
+    \b
+    Examples:
+      cadence server
+      cadence server --db :memory: --port 7300 --ui-port 8300
+    """
+    from cadence.server import ServerError
+
+    srv = _server(_settings(config), ip, port, ui_port, db, headless)
+    try:
+        srv.start()
+    except ServerError as exc:
+        raise CadenceCLIError(str(exc)) from None
+    click.echo(f"Temporal server at {srv.address} (database {srv.database})")
+    if srv.ui_url:
+        click.echo(f"Web UI at {srv.ui_url}")
+    click.echo("Ctrl-C to stop")
+    try:
+        _wait_for_signal()
+    finally:
+        srv.stop()
+        click.echo("server stopped")
+
+
+@click.command()
+@_config_option
+@click.option("--address", default=None, help="Temporal address (default from settings: 127.0.0.1:7233).")
+@click.option("--namespace", default=None, help="Temporal namespace.")
+@click.option("--task-queue", default=None, help="Task queue (default: cadence).")
+def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None) -> None:
+    """Run a worker: the nurture workflow and the email/call/voicemail/letter/handoff activities.
+
+    Several workers on one task queue share the load. SIGINT/SIGTERM stop
+    it gracefully; interrupted activities are retried, nothing is lost.
+    TLS and API keys (Temporal Cloud) come from CADENCE_TLS*, CADENCE_API_KEY.
+
+    \b
+    Examples:
+      cadence worker
+      python worker.py --address temporal.internal:7233 --namespace sales
+    """
+    import dataclasses
+
+    settings = _settings(config)
+    settings = dataclasses.replace(
+        settings, temporal_address=address or settings.temporal_address, namespace=namespace or settings.namespace,
+        task_queue=task_queue or settings.task_queue)
+    channel_settings = _channel_settings(settings)
+
+    async def main() -> None:
+        from cadence.channels.activities import ChannelActivities
+        from cadence.client import register_search_attributes
+        from cadence.connect import connect
+        from cadence.worker import build_worker, run_until_signalled
+
+        client = await connect(settings)
+        with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
+            await register_search_attributes(client, settings.namespace)
+        built = build_worker(client, ChannelActivities(channel_settings).all(), task_queue=settings.task_queue)
+        click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "
+                   f"task queue {settings.task_queue}; Ctrl-C to stop")
+        await run_until_signalled(built)
+        click.echo("worker stopped")
+
+    _run_async(main())
+
+
+def _run_async(coro: Any) -> None:
+    from cadence.client import ActionRefused
+    from cadence.connect import NoServerError
+
+    try:
+        asyncio.run(coro)
+    except (NoServerError, ActionRefused) as exc:
+        raise CadenceCLIError(str(exc)) from None
+
+
+@click.command()
+@_config_option
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="SMTP port (default 1025).")
+def sink(config: str | None, port: int | None) -> None:
+    """Run a local SMTP sink that stores every message as a file in the outbox.
+
+    \b
+    Example:
+      cadence sink --port 1025   # then read .cadence/outbox/mail/*.eml
+    """
+    from cadence.sink import SmtpSink
+
+    settings = _settings(config)
+    smtp = SmtpSink(settings.outbox / "mail", settings.smtp_host, port or settings.smtp_port)
+    try:
+        smtp.start()
+    except OSError as exc:
+        raise CadenceCLIError(f"cannot listen on {smtp.host}:{smtp.port}: {exc.strerror or exc}") from None
+    click.echo(f"SMTP sink on {smtp.host}:{smtp.port}, storing mail in {smtp.directory}; Ctrl-C to stop")
+    try:
+        _wait_for_signal()
+    finally:
+        smtp.stop()
+
+
+@click.command()
+@_config_option
+@_server_options
+@click.option("--demo", is_flag=True, help="Enroll sample leads into the shipped cadences and play reps and buyers.")
+@click.option("--time-scale", type=click.FloatRange(min=1.0), default=None,
+              help="Demo clock speed-up recorded in each lead (default 20000 with --demo: 6 months in about 13 minutes).")
+@click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, help="Port of the local SMTP sink (default 1025).")
+def dev(config: str | None, ip: str | None, port: int | None, ui_port: int | None, db: str | None, headless: bool,
+        demo: bool, time_scale: float | None, smtp_port: int | None) -> None:
+    """Try cadence on a laptop: Temporal server + Web UI, SMTP sink and a worker in one command.
+
+    With --demo it also enrolls sample leads into every shipped cadence with
+    a clock speed-up, and plays reps (completing call tasks) and buyers
+    (replying), so leads reach handoff and disqualification while you watch
+    them in the UI.
+
+    \b
+    Examples:
+      cadence dev --demo
+      cadence dev --db :memory: --port 7300 --ui-port 8300 --smtp-port 2525
+    """
+    import dataclasses
+
+    from cadence.dev import DevStack
+
+    settings = _settings(config)
+    srv = _server(settings, ip, port, ui_port, db, headless)
+    settings = dataclasses.replace(settings, temporal_address=srv.address, smtp_host="127.0.0.1",
+                                   smtp_port=smtp_port or settings.smtp_port, smtp_security="none")
+    stack = DevStack(settings=settings, server=srv, channel_settings=_channel_settings(settings),
+                     demo=demo, time_scale=time_scale or (20000.0 if demo else settings.time_scale), echo=click.echo)
+    try:
+        asyncio.run(stack.run())
+    except Exception as exc:
+        from cadence.dev import DevError
+
+        if isinstance(exc, DevError):
+            raise CadenceCLIError(str(exc)) from None
+        raise

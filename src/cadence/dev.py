@@ -1,0 +1,115 @@
+"""``cadence dev``: server, SMTP sink, worker (and the demo) in one process tree."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cadence.server import EmbeddedServer, ServerError
+
+
+class DevError(Exception):
+    """The dev stack cannot start; the message says what to do."""
+
+
+@dataclass
+class DevStack:
+    """Everything ``cadence dev`` runs, started in order and stopped in reverse."""
+
+    settings: Any
+    server: EmbeddedServer
+    channel_settings: Any
+    demo: bool = False
+    time_scale: float = 1.0
+    echo: Callable[[str], None] = print
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> None:
+        """Start everything, print where it is, run until SIGINT/SIGTERM (or :attr:`stop_event`)."""
+        from cadence.channels.activities import ChannelActivities
+        from cadence.client import register_search_attributes
+        from cadence.connect import connect
+        from cadence.sink import SmtpSink
+        from cadence.worker import build_worker
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop_event.set)
+        try:
+            await asyncio.to_thread(self.server.start)
+        except ServerError as exc:
+            raise DevError(str(exc)) from None
+        sink = SmtpSink(self.channel_settings.outbox_dir / "mail", "127.0.0.1", self.channel_settings.smtp_port)
+        try:
+            try:
+                sink.start()
+            except OSError as exc:
+                raise DevError(f"cannot start the SMTP sink on port {sink.port}: {exc.strerror or exc}; "
+                               "pick another with --smtp-port") from None
+            client = await connect(self.settings)
+            await register_search_attributes(client, self.settings.namespace)
+            worker = build_worker(client, ChannelActivities(self.channel_settings).all(),
+                                  task_queue=self.settings.task_queue)
+            async with worker:
+                self._banner(sink)
+                tasks = []
+                if self.demo:
+                    tasks.append(asyncio.create_task(self._demo(client)))
+                await self.stop_event.wait()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                self.echo("stopping: finishing in-flight activities ...")
+        finally:
+            sink.stop()
+            await asyncio.to_thread(self.server.stop)
+            self.echo("stopped; state kept in " + self.server.database)
+
+    def _banner(self, sink: Any) -> None:
+        lines = [
+            f"Temporal server  {self.server.address}  (database {self.server.database})",
+            f"Web UI           {self.server.ui_url}" if self.server.ui_url else "Web UI           (headless)",
+            f"SMTP sink        127.0.0.1:{sink.port} -> {sink.directory}",
+            f"Outbox           {self.channel_settings.outbox_dir} (tasks, letters, voicemail, handoffs)",
+            f"Worker           task queue {self.settings.task_queue}",
+            "Ctrl-C to stop.",
+        ]
+        for line in lines:
+            self.echo(line)
+
+    async def _demo(self, client: Any) -> None:
+        from cadence import client as api
+        from cadence.demo import DemoActor, demo_leads
+        from cadence.dsl.compiler import compile_file
+        from cadence.dsl.errors import ValidationFailed
+        from cadence.lead import parse_lead
+
+        cadences_dir = Path(self.settings.cadences_dir)
+        files = sorted(p for p in cadences_dir.glob("*.yaml") if not p.stem.startswith("benchmark"))
+        if not files:
+            self.echo(f"demo: no cadences in {cadences_dir}; nothing enrolled")
+            return
+        leads = demo_leads()
+        for index, path in enumerate(files):
+            try:
+                plan = compile_file(path)
+            except ValidationFailed as exc:
+                self.echo(f"demo: {path} is invalid ({len(exc.errors)} errors); skipped")
+                continue
+            batch = [(i, parse_lead({**lead, "id": f"{lead['id']}-{index + 1}"})) for i, lead in enumerate(leads, 1)]
+            results = await api.enroll_many(client, plan, batch, task_queue=self.settings.task_queue,
+                                            time_scale=self.time_scale, enrolled_by="demo")
+            counts = {s: sum(1 for r in results if r.status == s) for s in ("enrolled", "already_enrolled")}
+            self.echo(f"demo: {plan.name}: {counts['enrolled']} leads enrolled, {counts['already_enrolled']} already there "
+                      f"(clock x{self.time_scale:g})")
+        self.echo("demo: playing reps and buyers; watch the leads in the Web UI")
+        await DemoActor(client, self.echo).run()
+
+
+__all__ = ["DevError", "DevStack"]

@@ -1,0 +1,133 @@
+"""Record golden histories: real runs of the shipped cadences on the time-skipping server.
+
+Run after a deliberate, patched change to the interpreter (see docs/versioning.md):
+
+    python -m tests.golden.record
+
+Each scenario writes ``tests/golden/<cadence>--<scenario>.json``; the replay test
+(tests/workflow/test_replay.py) replays every file in CI, so a change that would
+break leads already in flight fails the build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parent
+
+Scenario = Callable[[Any, Any, str], Awaitable[None]]
+
+
+async def _never_answers(env: Any, client: Any, lead_id: str) -> None:
+    return None
+
+
+async def _replies_in_week_three(env: Any, client: Any, lead_id: str) -> None:
+    from cadence import client as api
+
+    await env.sleep(timedelta(days=17))
+    await api.send_event(client, lead_id, "reply", {"detail": "sounds interesting"}, source="golden")
+
+
+async def _unsubscribes(env: Any, client: Any, lead_id: str) -> None:
+    from cadence import client as api
+
+    await env.sleep(timedelta(days=5))
+    await api.send_event(client, lead_id, "unsubscribe", source="golden")
+
+
+async def _qualified_on_calls(env: Any, client: Any, lead_id: str) -> None:
+    from cadence import client as api
+
+    facts = [
+        {"budget": "120k approved", "decision_makers": "CFO and COO", "pain_validated": "leads lost in handoffs"},
+        {"decision_process": "pilot then rollout", "urgency": "renewal in March", "decision_maker_engaged": "COO on call",
+         "industry_code": "NAICS 5112", "firmographics": "900 staff", "competition": "Outreach"},
+    ]
+    for learned in facts:
+        for _ in range(200):
+            st = await api.state(client, lead_id)
+            if st["status"] == "ended":
+                return
+            if st["open_task"] and st["open_task"]["kind"] == "call":
+                await api.log_outcome(client, st["open_task"]["task_id"], "connected", notes="good conversation",
+                                      learned=learned, by="dana")
+                break
+            await env.sleep(timedelta(hours=12))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "never-answers": _never_answers,
+    "reply-week-3": _replies_in_week_three,
+    "unsubscribe": _unsubscribes,
+    "qualified-on-calls": _qualified_on_calls,
+}
+CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
+
+
+def lead_record(index: int) -> dict[str, Any]:
+    return {
+        "id": f"GOLD-{index:03d}", "first_name": "Robin", "last_name": "Reyes", "email": "robin@prospect.example",
+        "phone": "+1 312 555 0199", "company": "Prospect Logistics", "title": "VP Operations", "owner": "dana",
+        "timezone": "America/Chicago", "address_line1": "200 W Adams St", "city": "Chicago", "region": "IL",
+        "postal_code": "60606", "country": "US", "industry": "logistics", "source": "marketing",
+    }
+
+
+async def record(out_dir: Path = GOLDEN) -> list[Path]:
+    """Run every (cadence, scenario) pair and write its history; returns the files written."""
+    from temporalio.testing import WorkflowEnvironment
+
+    from cadence import client as api
+    from cadence.channels.activities import ChannelActivities
+    from cadence.channels.settings import ChannelSettings
+    from cadence.dsl.compiler import compile_file
+    from cadence.lead import parse_lead
+    from cadence.worker import build_worker
+
+    binary = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary)
+    written: list[Path] = []
+    try:
+        await api.register_search_attributes(env.client)
+        with tempfile.TemporaryDirectory() as tmp:
+            # SMTP on a closed port would retry forever: emails go to an in-memory transport instead.
+            activities = ChannelActivities(ChannelSettings(outbox_dir=Path(tmp)), email_transport=_Accepting())
+            async with build_worker(env.client, activities.all(), task_queue="golden"):
+                index = 0
+                for cadence in CADENCES:
+                    plan = compile_file(ROOT / "cadences" / f"{cadence}.yaml")
+                    for name, scenario in SCENARIOS.items():
+                        index += 1
+                        lead = parse_lead(lead_record(index))
+                        started = await api.enroll(env.client, plan, lead, task_queue="golden")
+                        await scenario(env, env.client, lead.id)
+                        await started.handle.result()
+                        history = await started.handle.fetch_history()
+                        path = out_dir / f"{cadence}--{name}.json"
+                        path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+                        written.append(path)
+                        print(f"recorded {path.name}: {len(history.events)} events")
+    finally:
+        await env.shutdown()
+    return written
+
+
+class _Accepting:
+    """An email transport that accepts every message (recording needs no SMTP server)."""
+
+    async def send(self, message: Any, sender: str, recipients: list[str]) -> str:
+        return "250 accepted by the golden recorder"
+
+
+if __name__ == "__main__":
+    asyncio.run(record())
