@@ -241,15 +241,20 @@ async def _update(client: Client, lead_id: str, name: str, arg: Any) -> UpdateRe
             cause = cause.__cause__
         raise ActionRefused(str(getattr(cause, "message", None) or cause or exc)) from None
     except RPCError as exc:
-        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+        raise ActionRefused(await _explain(client, exc, lead_id)) from None
 
 
-def _rpc_message(exc: RPCError, lead_id: str) -> str:
-    if exc.status == RPCStatusCode.NOT_FOUND:
+async def _explain(client: Client, exc: RPCError, lead_id: str) -> str:
+    """Say why a lead could not be reached: never enrolled, or already ended (and how)."""
+    if exc.status != RPCStatusCode.NOT_FOUND and "completed" not in str(exc).lower():
+        return str(exc)
+    try:
+        desc = await handle(client, lead_id).describe()
+    except RPCError:
         return f"lead {lead_id} is not enrolled"
-    if exc.status == RPCStatusCode.FAILED_PRECONDITION or "completed" in str(exc).lower():
-        return f"lead {lead_id} has already ended"
-    return str(exc)
+    if desc.status == WorkflowExecutionStatus.RUNNING:
+        return str(exc)
+    return f"lead {lead_id} has already ended ({desc.status.name.lower() if desc.status else 'closed'}); nothing was recorded"
 
 
 async def log_outcome(client: Client, task_id: str, outcome: str, *, notes: str = "",
@@ -309,10 +314,10 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
     try:
         desc = await h.describe()
         if desc.status != WorkflowExecutionStatus.RUNNING:
-            raise ActionRefused(f"lead {lead_id} has already ended ({desc.status.name.lower()})")
+            raise ActionRefused(f"lead {lead_id} has already ended ({desc.status.name.lower() if desc.status else 'closed'})")
         await h.signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
     except RPCError as exc:
-        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+        raise ActionRefused(await _explain(client, exc, lead_id)) from None
 
 
 async def state(client: Client, lead_id: str) -> dict[str, Any]:
@@ -320,7 +325,9 @@ async def state(client: Client, lead_id: str) -> dict[str, Any]:
     try:
         return await handle(client, lead_id).query(QUERY_STATE, result_type=dict)
     except RPCError as exc:
-        raise ActionRefused(_rpc_message(exc, lead_id)) from None
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ActionRefused(f"lead {lead_id} is not enrolled") from None
+        raise ActionRefused(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -668,7 +668,7 @@ class Engine:
     def _gate(self, step: ir.GateStep, now: datetime) -> Command | None:
         ctx = self.condition_context(now)
         for index, rule in enumerate(step.rules):
-            if rule.condition is None or templating.evaluate(rule.condition, ctx):
+            if rule.condition is None or self._holds(rule.condition, ctx, now, step.id):
                 label = "else" if rule.condition is None else f"rule {index + 1}: {rule.condition}"
                 self._history(now, "gate", step=step.id, outcome=rule.action.kind, detail=label)
                 return self._apply(rule.action, now, f"gate {step.id} {label}")
@@ -683,7 +683,7 @@ class Engine:
             "email_domain": email.rpartition("@")[2].lower() if "@" in email else "",
         }
         for rule in self.plan.prequalify:
-            if templating.evaluate(rule.condition, ctx):
+            if self._holds(rule.condition, ctx, now, "prequalify"):
                 note = rule.note or rule.condition
                 self._history(now, "gate", step="prequalify", outcome="rejected", detail=f"{rule.reason}: {note}")
                 return Finish("disqualified", rule.reason, summary=f"pre-qualification: {note}", by="prequalify")
@@ -715,8 +715,21 @@ class Engine:
     def _render_assignee(self, to: str, now: datetime) -> str:
         if "{" not in to:
             return to
-        rendered = templating.render(to, self.condition_context(now), name="handoff.to").strip()
+        try:
+            rendered = templating.render(to, self.condition_context(now), name="handoff.to").strip()
+        except templating.TemplateError as exc:
+            self._history(now, "gate", step="handoff", outcome="error", detail=f"assignee: {exc}; sent to queue:sales")
+            return "queue:sales"
         return rendered or "queue:sales"
+
+    def _holds(self, condition: str, ctx: dict[str, Any], now: datetime, where: str) -> bool:
+        """Evaluate a condition; one that fails on this lead's data counts as false and is recorded."""
+        try:
+            return templating.evaluate(condition, ctx)
+        except templating.TemplateError as exc:
+            # A lead lacking a field must not wedge its workflow in a retry loop.
+            self._history(now, "gate", step=where, outcome="error", detail=f"{exc} (counted as false)")
+            return False
 
     def _learn(self, learned: dict[str, str], by: str, now: datetime) -> None:
         for name, value in learned.items():

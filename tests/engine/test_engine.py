@@ -297,3 +297,17 @@ def test_lead_update_is_validated():
         engine.check_lead_update({"email": "nope"})
     engine.update_lead({"phone": "+1 312 555 0100"}, "ops", T0)
     assert engine.state.lead["phone"] == "+1 312 555 0100"
+
+
+def test_a_condition_failing_on_this_leads_data_counts_as_false_and_is_recorded():
+    gate = ir.GateStep("assess", (ir.GateRule("lead.title | lower == 'cfo'", ir.HandoffAction("{{ lead.owner }}")),
+                                  ir.GateRule(None, ir.HandoffAction("{{ lead.missing_field }}"))))
+    plan = make_plan([gate])
+    engine = Engine.start(plan, {"id": "L-2"}, T0)
+    cmd = engine.next_command(T0)
+    assert isinstance(cmd, Finish) and cmd.to == "queue:sales"
+    errors = [h["detail"] for h in engine.state.history if h["outcome"] == "error"]
+    assert errors == [
+        "expression \"lead.title | lower == 'cfo'\": 'dict object' has no attribute 'title' (counted as false)",
+        "assignee: handoff.to: 'dict object' has no attribute 'missing_field'; sent to queue:sales",
+    ]

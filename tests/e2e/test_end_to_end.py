@@ -1,0 +1,163 @@
+"""End to end: the dev server binary, a worker subprocess, aiosmtpd and the CLI.
+
+Leads are enrolled from a CSV into a cadence with minute-scale waits played
+at 60x; a rep completes a call task from the terminal; leads end in handoff
+and in disqualification; ``cadence list`` filters by the search attributes
+the Temporal UI uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from cadence.server import EmbeddedServer
+from tests.workflow.conftest import Mailbox, free_port
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+CADENCE = Path(__file__).parent / "cadences" / "e2e-quick.yaml"
+CLI = [sys.executable, "-c", "import sys; from cadence.cli.main import main; sys.exit(main())"]
+
+CSV = """Lead ID,First Name,Last Name,Email,Company,Owner,Phone
+E-1,Ada,Lovelace,ada@analytical.example,Analytical Engines,dana@seller.example,+1 312 555 0101
+E-2,Grace,Hopper,grace@cobol.example,Cobol Works,lee@seller.example,+1 312 555 0102
+E-3,Road,Runner,road@acme.example,ACME,dana@seller.example,+1 312 555 0103
+E-4,Bad,Email,not-an-email,Broken Co,dana@seller.example,+1 312 555 0104
+"""
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    mailbox: Mailbox
+    tmp: Path
+
+    def cli(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([*CLI, *args], env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=60)
+        if ok and proc.returncode != 0:
+            raise AssertionError(f"cadence {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def poll(self, predicate: Any, *args: str, timeout: float = 60.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.json(*args)
+            if predicate(value):
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting on cadence {' '.join(args)}: {value}")
+            time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("e2e")
+    server = EmbeddedServer(state_dir=tmp / "state", database=":memory:", port=free_port(), ui_port=None)
+    server.start()
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    env = {
+        **os.environ,
+        "CADENCE_TEMPORAL_ADDRESS": server.address,
+        "CADENCE_SMTP_PORT": str(smtp_port),
+        "CADENCE_STATE_DIR": str(tmp / "state"),
+        "CADENCE_SENDER": "Nurture <nurture@seller.example>",
+        "CADENCE_TASK_QUEUE": "e2e",
+    }
+    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=tmp,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        yield Stack(env, mailbox, tmp)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            output, _ = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output, _ = worker.communicate()
+        controller.stop()
+        server.stop()
+        assert worker.returncode == 0, output  # a graceful shutdown
+
+
+def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> None:
+    leads = stack.tmp / "leads.csv"
+    leads.write_text(CSV, encoding="utf-8")
+    first = stack.cli("enroll", "--cadence", str(CADENCE), str(leads), "--time-scale", "60", "--json",
+                      "--map", "id=Lead ID", ok=False)
+    assert first.returncode == 1, first.stderr  # one row was rejected
+    summary = json.loads(first.stdout)
+    assert (summary["enrolled"], summary["already_enrolled"], summary["rejected"]) == (3, 0, 1)
+    rejects = [json.loads(line) for line in Path(summary["rejects_file"]).read_text().splitlines()]
+    assert rejects == [{"file": str(leads), "line": 5, "error": "email: 'not-an-email' is not a valid address"}]
+
+    again = json.loads(stack.cli("enroll", "--cadence", str(CADENCE), str(leads), "--json", "--map", "id=Lead ID",
+                                 ok=False).stdout)
+    assert (again["enrolled"], again["already_enrolled"]) == (0, 3)  # nobody enrolled twice
+
+    tasks = stack.poll(lambda ts: {t["lead_id"] for t in ts} == {"E-1", "E-2"}, "tasks")
+    ada = next(t for t in tasks if t["lead_id"] == "E-1")
+    assert ada["task_id"] == "lead-E-1~discovery~1" and ada["assignee"] == "dana@seller.example"
+    shown = stack.cli("tasks", "show", ada["task_id"]).stdout
+    assert "# Discovery call: Ada at Analytical Engines" in shown
+
+    wrong = stack.cli("tasks", "complete", ada["task_id"], "--outcome", "conected", ok=False)
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("error: unknown outcome 'conected' (did you mean 'connected'?)")
+    done = stack.cli("tasks", "complete", ada["task_id"], "--outcome", "connected", "--notes", "budget is real",
+                     "--learned", "budget=120k in Q1", "--learned", "urgency=renewal in March")
+    assert done.stdout.strip() == f"recorded connected for task {ada['task_id']}"
+    closed = stack.cli("tasks", "complete", ada["task_id"], "--outcome", "connected", ok=False)
+    assert closed.returncode == 1
+    assert closed.stderr.strip() in (  # depending on whether the handoff has finished yet
+        f"error: task {ada['task_id']} is not open: lead E-1 has no open task",
+        "error: lead E-1 has already ended (completed); nothing was recorded",
+    )
+
+    ended = stack.poll(lambda rows: len(rows) == 3 and all(r["status"] == "completed" for r in rows),
+                       "list", "--cadence", "e2e-quick", timeout=90)
+    outcomes = {r["lead_id"]: (r["outcome"], r["reason"]) for r in ended}
+    assert outcomes == {"E-1": ("handoff", ""), "E-2": ("disqualified", "no_response"),
+                        "E-3": ("disqualified", "bad_data")}
+    handed = stack.json("list", "--outcome", "handoff")
+    assert [r["lead_id"] for r in handed] == ["E-1"]
+    assert handed[0]["stage"] == "handed_off" and handed[0]["touches"] == 2 and handed[0]["score"] == 50
+    assert {r["lead_id"] for r in stack.json("list", "--stage", "disqualified")} == {"E-2", "E-3"}
+    assert {r["lead_id"] for r in stack.json("list", "--owner", "lee@seller.example")} == {"E-2"}
+
+    status = stack.json("status", "E-1")
+    assert status["outcome"]["kind"] == "handoff" and status["qualification"]["budget"]["value"] == "120k in Q1"
+    hello = [m for m in stack.mailbox.messages() if str(m["Subject"]).startswith("Hello")]
+    assert sorted(str(m["To"]) for m in hello) == ["Ada Lovelace <ada@analytical.example>",
+                                                   "Grace Hopper <grace@cobol.example>"]
+    assert any("dana@seller.example" in str(m["To"]) for m in stack.mailbox.messages())  # the dossier
+
+    late = stack.cli("event", "E-2", "reply", ok=False)
+    assert late.returncode == 1 and late.stderr.strip() == "error: lead E-2 has already ended (completed)"
+
+
+def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
+    env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}
+    proc = subprocess.run([*CLI, "status", "X-1"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"error: no Temporal server reachable at {env['CADENCE_TEMPORAL_ADDRESS']} "
+        "(start one with `cadence server` or `cadence dev`)"
+    ]
