@@ -282,7 +282,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_LOG_OUTCOME)
     def log_outcome(self, inp: OutcomeInput) -> UpdateResult:
         """A rep records the outcome of the open call or voicemail task."""
-        self.engine.log_outcome(inp.task_id, inp.outcome, inp.notes, dict(inp.learned), inp.by, self.now())
+        _reject_on(lambda: self.engine.log_outcome(inp.task_id, inp.outcome, inp.notes, dict(inp.learned), inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, f"recorded {inp.outcome} for task {inp.task_id}")
 
@@ -293,7 +293,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_LEAD)
     def update_lead(self, inp: LeadUpdateInput) -> UpdateResult:
         """An operator corrects or completes lead data."""
-        self.engine.update_lead(dict(inp.fields), inp.by, self.now())
+        _reject_on(lambda: self.engine.update_lead(dict(inp.fields), inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, f"updated {', '.join(sorted(inp.fields))}")
 
@@ -304,7 +304,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_HANDOFF)
     def force_handoff(self, inp: OperatorInput) -> UpdateResult:
         """An operator hands the lead to sales now."""
-        self.engine.force_handoff(inp.to, inp.note, inp.by, self.now())
+        _reject_on(lambda: self.engine.force_handoff(inp.to, inp.note, inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, "handoff queued")
 
@@ -315,7 +315,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_DISQUALIFY)
     def disqualify(self, inp: OperatorInput) -> UpdateResult:
         """An operator disqualifies the lead with a declared reason."""
-        self.engine.disqualify(inp.reason, inp.note, inp.by, self.now())
+        _reject_on(lambda: self.engine.disqualify(inp.reason, inp.note, inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, f"disqualification queued: {inp.reason}")
 
@@ -326,7 +326,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_PAUSE)
     def pause(self, inp: OperatorInput) -> UpdateResult:
         """Stop all touches until resumed."""
-        self.engine.pause(inp.by, self.now())
+        _reject_on(lambda: self.engine.pause(inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, "paused")
 
@@ -338,7 +338,7 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_RESUME)
     def resume(self, inp: OperatorInput) -> UpdateResult:
         """Resume a paused lead."""
-        self.engine.resume(inp.by, self.now())
+        _reject_on(lambda: self.engine.resume(inp.by, self.now()))
         self.woken = True
         return UpdateResult(True, "resumed")
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     RPCError,
@@ -248,13 +250,25 @@ async def _explain(client: Client, exc: RPCError, lead_id: str) -> str:
     """Say why a lead could not be reached: never enrolled, or already ended (and how)."""
     if exc.status != RPCStatusCode.NOT_FOUND and "completed" not in str(exc).lower():
         return str(exc)
-    try:
-        desc = await handle(client, lead_id).describe()
-    except RPCError:
+    status = await _status(client, lead_id)
+    if status is None:
         return f"lead {lead_id} is not enrolled"
-    if desc.status == WorkflowExecutionStatus.RUNNING:
+    if status == WorkflowExecutionStatus.RUNNING:
         return str(exc)
-    return f"lead {lead_id} has already ended ({desc.status.name.lower() if desc.status else 'closed'}); nothing was recorded"
+    return f"lead {lead_id} has already ended ({status.name.lower()}); nothing was recorded"
+
+
+async def _status(client: Client, lead_id: str) -> WorkflowExecutionStatus | None:
+    """The status of the lead's latest run, or ``None`` when never enrolled (no search attributes decoded)."""
+    try:
+        raw = await client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(namespace=client.namespace,
+                                             execution=WorkflowExecution(workflow_id=workflow_id_for(lead_id))))
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+    return WorkflowExecutionStatus(raw.workflow_execution_info.status)
 
 
 async def log_outcome(client: Client, task_id: str, outcome: str, *, notes: str = "",
@@ -312,9 +326,11 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
         raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.EVENT_KINDS)}")
     h = handle(client, lead_id)
     try:
-        desc = await h.describe()
-        if desc.status != WorkflowExecutionStatus.RUNNING:
-            raise ActionRefused(f"lead {lead_id} has already ended ({desc.status.name.lower() if desc.status else 'closed'})")
+        status = await _status(client, lead_id)
+        if status is None:
+            raise ActionRefused(f"lead {lead_id} is not enrolled")
+        if status != WorkflowExecutionStatus.RUNNING:
+            raise ActionRefused(f"lead {lead_id} has already ended ({status.name.lower()})")
         await h.signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
     except RPCError as exc:
         raise ActionRefused(await _explain(client, exc, lead_id)) from None

@@ -4,7 +4,8 @@ Run after a deliberate, patched change to the interpreter (see docs/versioning.m
 
     python -m tests.golden.record
 
-Each scenario writes ``tests/golden/<cadence>--<scenario>.json``; the replay test
+Each scenario writes ``tests/golden/<cadence>--<scenario>--run<N>.json`` (one file per
+run: a track switch or a long loop continues as new) and ``index.json`` (file -> workflow id); the replay test
 (tests/workflow/test_replay.py) replays every file in CI, so a change that would
 break leads already in flight fails the build.
 """
@@ -92,6 +93,7 @@ async def record(out_dir: Path = GOLDEN) -> list[Path]:
     from cadence.channels.settings import ChannelSettings
     from cadence.dsl.compiler import compile_file
     from cadence.lead import parse_lead
+    from cadence.messages import workflow_id_for as lead_wf_id
     from cadence.worker import build_worker
 
     binary = shutil.which("temporal-test-server", path=str(Path(sys.executable).parent))
@@ -103,20 +105,30 @@ async def record(out_dir: Path = GOLDEN) -> list[Path]:
             # SMTP on a closed port would retry forever: emails go to an in-memory transport instead.
             activities = ChannelActivities(ChannelSettings(outbox_dir=Path(tmp)), email_transport=_Accepting())
             async with build_worker(env.client, activities.all(), task_queue="golden"):
-                index = 0
+                index: dict[str, str] = {}
+                number = 0
                 for cadence in CADENCES:
                     plan = compile_file(ROOT / "cadences" / f"{cadence}.yaml")
                     for name, scenario in SCENARIOS.items():
-                        index += 1
-                        lead = parse_lead(lead_record(index))
+                        number += 1
+                        lead = parse_lead(lead_record(number))
                         started = await api.enroll(env.client, plan, lead, task_queue="golden")
                         await scenario(env, env.client, lead.id)
                         await started.handle.result()
-                        history = await started.handle.fetch_history()
-                        path = out_dir / f"{cadence}--{name}.json"
-                        path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
-                        written.append(path)
-                        print(f"recorded {path.name}: {len(history.events)} events")
+                        run_id: str | None = started.handle.first_execution_run_id
+                        run = 1
+                        while run_id:  # every run of the chain: tracks and long loops continue as new
+                            history = await env.client.get_workflow_handle(lead_wf_id(lead.id), run_id=run_id).fetch_history()
+                            path = out_dir / f"{cadence}--{name}--run{run}.json"
+                            path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
+                            index[path.name] = history.workflow_id
+                            written.append(path)
+                            print(f"recorded {path.name}: {len(history.events)} events")
+                            last = history.events[-1]
+                            run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+                                      if last.HasField("workflow_execution_continued_as_new_event_attributes") else None)
+                            run += 1
+                (out_dir / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     finally:
         await env.shutdown()
     return written

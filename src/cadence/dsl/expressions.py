@@ -18,7 +18,8 @@ from cadence import templating
 
 _JINJA_NAMES = frozenset({"loop", "self", "caller", "varargs", "kwargs", "super"})
 # Dict methods usable on ``lead`` (``lead.get('industry_segment')``), not fields.
-_LEAD_METHODS = frozenset({"get"})
+# Read-only mapping methods: `lead.get("x")`, `qualification.items()` name no field.
+_LEAD_METHODS = frozenset({"get", "items", "keys", "values"})
 
 
 @dataclass(frozen=True)
