@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from cadence.cli.main import main
+from cadence.cli.main import run
 
 if __name__ == "__main__":
-    sys.exit(main(["worker", *sys.argv[1:]]))
+    sys.argv[1:1] = ["worker"]
+    run()

@@ -28,7 +28,7 @@ from tests.workflow.conftest import Mailbox, free_port
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CADENCE = Path(__file__).parent / "cadences" / "e2e-quick.yaml"
-CLI = [sys.executable, "-c", "import sys; from cadence.cli.main import main; sys.exit(main())"]
+CLI = [sys.executable, "-c", "from cadence.cli.main import run; run()"]
 
 CSV = """Lead ID,First Name,Last Name,Email,Company,Owner,Phone
 E-1,Ada,Lovelace,ada@analytical.example,Analytical Engines,dana@seller.example,+1 312 555 0101

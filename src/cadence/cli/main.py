@@ -103,7 +103,14 @@ def _exit_code() -> int:
 
 def run() -> None:
     """Console-script entry: exit with :func:`main`'s code."""
-    sys.exit(main())
+    code = main()
+    if "temporalio.bridge" in sys.modules:
+        # The Temporal SDK's native threads can abort interpreter finalisation
+        # ("PyGILState_Release", exit 134); all work is done, so leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 class CadenceCLIError(click.ClickException):
