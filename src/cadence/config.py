@@ -1,7 +1,12 @@
-"""Effective settings: defaults < ``cadence.toml`` < ``CADENCE_*`` environment variables.
+"""Effective settings: defaults < config file (TOML) < ``CADENCE_*`` environment variables.
 
-Secrets (the Temporal API key, the SMTP password) come from the
-environment only, never from files that might be committed.
+The config file is ``--config PATH``, else ``$CADENCE_CONFIG``, else
+``./cadence.toml`` when it exists. Its keys are the field names of
+:class:`Settings`, flat (``temporal_address = "temporal.internal:7233"``).
+Every field can also be set with ``CADENCE_<FIELD>`` (see :data:`ENV_VARS`).
+
+Secrets (``api_key``, ``smtp_password``) come from the environment only: a
+config file ends up in a repository sooner or later.
 """
 
 from __future__ import annotations
@@ -10,140 +15,362 @@ import dataclasses
 import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
-SECRETS = frozenset({"api_key", "smtp_password"})
 CONFIG_FILE = "cadence.toml"
+"""Read from the working directory when present and no other file is named."""
+CONFIG_ENV = "CADENCE_CONFIG"
+"""Environment variable naming the config file."""
+SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password"})
+"""Settings read from the environment only and masked in :meth:`Settings.describe`."""
+SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
+"""``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
+MASK = "****"
+
+_SMTP_DEFAULT_PORTS = {"none": 1025, "starttls": 587, "tls": 465}
 
 
 class ConfigError(ValueError):
-    """A setting is wrong; the message names where it came from."""
+    """A setting is unusable; the message names where it came from (file and key, or variable)."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Every knob of cadence, with where each value came from in :attr:`sources`."""
+    """Every knob of cadence. Build it with :func:`load_settings` to get files and environment applied."""
 
     temporal_address: str = "127.0.0.1:7233"
+    """``host:port`` of the Temporal frontend the CLI and workers connect to."""
     namespace: str = "default"
+    """Temporal namespace of the workflows."""
     task_queue: str = "cadence"
+    """Task queue the workers poll and enrollments target."""
     tls: bool = False
-    tls_cert: str = ""
-    tls_key: str = ""
-    tls_ca: str = ""
-    api_key: str = field(default="", repr=False)
-    state_dir: str = ".cadence"
+    """Force TLS; implied by ``tls_ca``/``tls_cert`` and by ``api_key`` (Temporal Cloud)."""
+    tls_cert: Path | None = None
+    """Client certificate (PEM) for mTLS; goes with ``tls_key``."""
+    tls_key: Path | None = None
+    """Private key (PEM) of ``tls_cert``."""
+    tls_ca: Path | None = None
+    """CA bundle (PEM) that signed the server's certificate, when not a public CA."""
+    api_key: str | None = field(default=None, repr=False)
+    """Temporal Cloud API key; ``CADENCE_API_KEY`` only."""
+    state_dir: Path = Path(".cadence")
+    """Local state: the embedded server's database, pid file and log, the outbox."""
     server_ip: str = "127.0.0.1"
+    """Bind address of the embedded server (loopback: the dev server has no authentication)."""
     server_port: int = 7233
+    """gRPC frontend port of the embedded server."""
     ui_port: int = 8233
-    db_file: str = ""
-    """SQLite file of the embedded server; empty means ``<state_dir>/temporal.db``; ``:memory:`` allowed."""
+    """Web UI port of the embedded server."""
+    db_file: str | None = None
+    """SQLite file of the embedded server, or ``:memory:``; unset means ``<state_dir>/temporal.db``."""
     smtp_host: str = "127.0.0.1"
+    """SMTP server the email channel sends through (``cadence sink`` listens here on a laptop)."""
     smtp_port: int = 1025
+    """SMTP port; when unset it follows ``smtp_security`` (1025, 587 or 465)."""
     smtp_security: str = "none"
-    smtp_username: str = ""
-    smtp_password: str = field(default="", repr=False)
+    """One of :data:`SMTP_SECURITY`."""
+    smtp_username: str | None = None
+    """SMTP login, when the server wants one."""
+    smtp_password: str | None = field(default=None, repr=False)
+    """SMTP password; ``CADENCE_SMTP_PASSWORD`` only."""
     sender: str = "Cadence <cadence@localhost>"
-    outbox_dir: str = ""
-    """Empty means ``<state_dir>/outbox``."""
-    handoff_webhook: str = ""
-    cadences_dir: str = "cadences"
-    templates_dir: str = "templates"
+    """``From`` of emails whose step names no sender."""
+    outbox_dir: Path | None = None
+    """Files the channels write (tasks, letters, voicemail, handoffs, mail); unset means ``<state_dir>/outbox``."""
+    handoff_webhook: str | None = None
+    """Handoff dossiers are POSTed here as JSON when set."""
+    cadences_dir: Path = Path("cadences")
+    """Where cadence files are looked up by name."""
+    templates_dir: Path = Path("templates")
+    """Root of the templates the cadences name."""
     time_scale: float = 1.0
+    """Clock speed-up recorded in new enrollments (demos); 1.0 is real time."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Where each value came from: a file path or a variable name; absent means the default."""
+
+    def __post_init__(self) -> None:
+        if self.db_file is None:
+            object.__setattr__(self, "db_file", str(self.state_dir / "temporal.db"))
+        if self.outbox_dir is None:
+            object.__setattr__(self, "outbox_dir", self.state_dir / "outbox")
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     @property
     def database(self) -> str:
-        """The embedded server's database file (or ``:memory:``)."""
-        return self.db_file or str(Path(self.state_dir) / "temporal.db")
+        """The embedded server's database: a file path or ``:memory:``."""
+        return str(self.db_file)
 
     @property
     def outbox(self) -> Path:
-        """Where channels write tasks, letters, voicemail scripts, handoffs and mail."""
-        return Path(self.outbox_dir or Path(self.state_dir) / "outbox")
+        """Root of the file outbox (``outbox_dir`` resolved)."""
+        return Path(self.outbox_dir or self.state_dir / "outbox")
 
-    def describe(self) -> list[tuple[str, str, str]]:
-        """``(key, value, source)`` rows for ``cadence config``, secrets masked."""
-        rows = []
-        for f in _fields():
-            value = getattr(self, f.name)
-            shown = ("****" if value else "") if f.name in SECRETS else str(value)
-            rows.append((f.name, shown, self.sources.get(f.name, "default")))
+    def describe(self) -> list[tuple[str, Any, str]]:
+        """``(key, value, source)`` for every setting, secrets masked as ``****`` when set.
+
+        Values are JSON types (paths as strings, unset as ``None``); the source is
+        ``default``, the config file's path, or the environment variable's name.
+        """
+        rows: list[tuple[str, Any, str]] = []
+        for name in FIELDS:
+            value = getattr(self, name)
+            if name in SECRETS:
+                value = MASK if value else None
+            elif isinstance(value, Path):
+                value = str(value)
+            source = self.sources.get(name, "default")
+            if name in ("db_file", "outbox_dir") and name not in self.sources and "state_dir" in self.sources:
+                source = "default (under state_dir)"
+            rows.append((name, value, source))
         return rows
 
 
-def _fields() -> list[dataclasses.Field[Any]]:
-    return [f for f in dataclasses.fields(Settings) if f.name != "sources"]
+FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if f.name != "sources")
+"""Setting names, in display order."""
+
+ENV_VARS: dict[str, str] = {name: f"CADENCE_{name.upper()}" for name in FIELDS} | {
+    # Shared with cadence.channels.settings.ChannelSettings.from_env: one name per knob.
+    "outbox_dir": "CADENCE_OUTBOX",
+}
+"""Setting name -> environment variable."""
 
 
-def _convert(name: str, raw: Any, origin: str) -> Any:
-    kind = {f.name: f.type for f in _fields()}[name]
+class _Bad(Exception):
+    """A value failed a parser; the message completes ``<where>: <value> ...``."""
+
+
+def _text(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise _Bad("is not a string")
+    if not raw.strip():
+        raise _Bad("must not be empty")
+    return raw.strip()
+
+
+def _optional_text(raw: object) -> str | None:
+    if not isinstance(raw, str):
+        raise _Bad("is not a string")
+    return raw or None
+
+
+def _address(raw: object) -> str:
+    text = _text(raw)
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise _Bad("is not a host:port address (like 127.0.0.1:7233)")
+    return text
+
+
+def _port(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise _Bad("is not a port number")
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or not 0 < raw < 65536:
+        raise _Bad("is not a port number")
+    return raw
+
+
+def _bool(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise _Bad("is not true or false")
+
+
+def _path(raw: object) -> Path:
+    return Path(_text(raw)).expanduser()
+
+
+def _file(raw: object) -> Path:
+    path = _path(raw)
+    if not path.is_file():
+        raise _Bad("is not a file")
+    return path
+
+
+def _db(raw: object) -> str:
+    text = _text(raw)
+    return text if text == ":memory:" else str(Path(text).expanduser())
+
+
+def _security(raw: object) -> str:
+    text = _text(raw).lower()
+    if text not in SMTP_SECURITY:
+        raise _Bad(f"is not one of {', '.join(SMTP_SECURITY)}")
+    return text
+
+
+def _sender(raw: object) -> str:
+    text = _text(raw)
+    if "@" not in parseaddr(text)[1] or any(c in text for c in "\r\n"):
+        raise _Bad("is not an email address (like 'Dana <dana@example.com>')")
+    return text
+
+
+def _url(raw: object) -> str | None:
+    text = _optional_text(raw)
+    if text is None:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _Bad("is not an http(s) URL")
+    return text
+
+
+def _scale(raw: object) -> float:
+    if isinstance(raw, bool):
+        raise _Bad("is not a positive number")
     try:
-        if kind == "bool":
-            if isinstance(raw, bool):
-                return raw
-            text = str(raw).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError
-        if kind == "int":
-            value = int(str(raw).strip())
-            if name.endswith("port") and not 0 < value < 65536:
-                raise ValueError
-            return value
-        if kind == "float":
-            value = float(str(raw).strip())
-            if value <= 0:
-                raise ValueError
-            return value
-    except ValueError:
-        expected = {"bool": "true or false", "int": "a port number" if name.endswith("port") else "a whole number",
-                    "float": "a positive number"}[kind]
-        raise ConfigError(f"{origin}: {str(raw)!r} is not {expected}") from None
-    return str(raw)
+        value = float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _Bad("is not a positive number") from None
+    if not value > 0 or value == float("inf"):
+        raise _Bad("is not a positive number")
+    return value
 
 
-def load_settings(config_path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Effective settings from defaults, the config file and the environment.
+_PARSERS: dict[str, Callable[[object], Any]] = {
+    "temporal_address": _address,
+    "namespace": _text,
+    "task_queue": _text,
+    "tls": _bool,
+    "tls_cert": _file,
+    "tls_key": _file,
+    "tls_ca": _file,
+    "api_key": _optional_text,
+    "state_dir": _path,
+    "server_ip": _text,
+    "server_port": _port,
+    "ui_port": _port,
+    "db_file": _db,
+    "smtp_host": _text,
+    "smtp_port": _port,
+    "smtp_security": _security,
+    "smtp_username": _optional_text,
+    "smtp_password": _optional_text,
+    "sender": _sender,
+    "outbox_dir": _path,
+    "handoff_webhook": _url,
+    "cadences_dir": _path,
+    "templates_dir": _path,
+    "time_scale": _scale,
+}
 
-    The config file is ``config_path``, else ``$CADENCE_CONFIG``, else
-    ``./cadence.toml`` when it exists.
+
+def _parse(name: str, raw: object, where: str) -> Any:
+    try:
+        return _PARSERS[name](raw)
+    except _Bad as exc:
+        raise ConfigError(f"{where}: {_shown(raw)} {exc}") from None
+
+
+def _shown(raw: object) -> str:
+    """A value as its source spelled it: quoted text, bare TOML numbers and booleans."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, (int, float, str)):
+        return repr(raw)
+    return repr(str(raw))
+
+
+def config_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The config file to read: ``explicit``, else ``$CADENCE_CONFIG``, else ``./cadence.toml`` if present.
 
     Raises:
-        ConfigError: for an unreadable file, an unknown key, a secret in the file, or a bad value.
+        ConfigError: when a named file (``explicit`` or the variable) does not exist.
+    """
+    env = os.environ if environ is None else environ
+    if explicit:
+        named, origin = Path(explicit), "--config"
+    elif env.get(CONFIG_ENV):
+        named, origin = Path(env[CONFIG_ENV]), CONFIG_ENV
+    else:
+        default = Path(CONFIG_FILE)
+        return default if default.is_file() else None
+    if not named.expanduser().is_file():
+        raise ConfigError(f"{origin}: config file {str(named)!r} does not exist")
+    return named.expanduser()
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        if key in SECRETS:
+            raise ConfigError(f"{path}: {key} must not be stored in a file; "
+                              f"set the environment variable {ENV_VARS[key]} instead")
+        if key not in _PARSERS:
+            close = difflib.get_close_matches(key, FIELDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(FIELDS)}"
+            raise ConfigError(f"{path}: unknown key {key!r}{hint}")
+        values[key] = _parse(key, raw, f"{path}: {key}")
+    return values
+
+
+def load_settings(config: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Effective settings: defaults, then the config file, then ``CADENCE_*`` variables.
+
+    Empty environment variables count as unset.
+
+    Args:
+        config: config file to read (``--config``); see :func:`config_path` for the fallbacks.
+        environ: the environment (default ``os.environ``).
+
+    Raises:
+        ConfigError: unreadable or unknown file, unknown key, secret in the file, or an unusable value.
     """
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
-    names = [f.name for f in _fields()]
-    path = Path(config_path or env.get("CADENCE_CONFIG") or CONFIG_FILE)
-    explicit = bool(config_path or env.get("CADENCE_CONFIG"))
-    if path.is_file():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-        for key, raw in data.items():
-            if key in SECRETS:
-                raise ConfigError(f"{path}: {key} must not be written in a file; set CADENCE_{key.upper()} in the environment")
-            if key not in names:
-                hint = difflib.get_close_matches(key, names, n=1)
-                raise ConfigError(f"{path}: unknown setting {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""))
-            values[key] = _convert(key, raw, f"{path}: {key}")
-            sources[key] = str(path)
-    elif explicit:
-        raise ConfigError(f"{path}: no such config file")
-    for name in names:
-        var = f"CADENCE_{name.upper()}"
-        if var in env:
-            values[name] = _convert(name, env[var], var)
+    path = config_path(config, env)
+    if path is not None:
+        values = _read_file(path)
+        sources = dict.fromkeys(values, str(path))
+    for name in FIELDS:
+        var = ENV_VARS[name]
+        raw = env.get(var)
+        if raw is not None and raw.strip():
+            values[name] = _parse(name, raw if name in SECRETS else raw.strip(), var)
             sources[name] = var
+    if "smtp_security" in values and "smtp_port" not in values:
+        # An implicit-TLS or submission server almost never listens on the local-relay port.
+        values["smtp_port"] = _SMTP_DEFAULT_PORTS[values["smtp_security"]]
+        sources["smtp_port"] = f"default for smtp_security={values['smtp_security']}"
+    if bool(values.get("tls_cert")) != bool(values.get("tls_key")):
+        given = "tls_cert" if values.get("tls_cert") else "tls_key"
+        missing = "tls_key" if given == "tls_cert" else "tls_cert"
+        raise ConfigError(f"{sources[given]}: {given} needs {missing} as well (a client certificate and its key)")
     return Settings(**values, sources=sources)
 
 
-__all__ = ["CONFIG_FILE", "ConfigError", "SECRETS", "Settings", "load_settings"]
+__all__ = [
+    "CONFIG_ENV",
+    "CONFIG_FILE",
+    "ConfigError",
+    "ENV_VARS",
+    "FIELDS",
+    "SECRETS",
+    "SMTP_SECURITY",
+    "Settings",
+    "config_path",
+    "load_settings",
+]

@@ -1,8 +1,10 @@
-"""Connect to Temporal with the effective settings; a clear one-line error when nobody answers."""
+"""A Temporal client from the effective settings, failing fast with one clear line."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -11,43 +13,72 @@ from temporalio.service import TLSConfig
 from cadence.config import ConfigError, Settings
 
 CONNECT_TIMEOUT = 5.0
+"""Seconds before giving up on a server: the CLI should fail fast, not hang."""
+
+# Failures meaning "nobody (usable) is listening there" rather than "a server said no".
+_UNREACHABLE = re.compile(r"tcp connect error|dns error|Connection refused|timed out|ConnectError", re.I)
+_STATUS = re.compile(r'code: (\w+), message: "([^"]*)"')
 
 
 class NoServerError(Exception):
-    """No Temporal server answered at the configured address."""
+    """No usable Temporal server at the configured address; the message is one line for the user."""
 
 
-def _tls(settings: Settings) -> TLSConfig | bool:
-    if not (settings.tls or settings.tls_cert or settings.tls_ca):
-        return bool(settings.api_key)  # Temporal Cloud API keys need TLS
-    def read(path: str) -> bytes | None:
-        if not path:
+def tls_config(settings: Settings) -> TLSConfig | bool | None:
+    """What to pass as ``Client.connect(tls=...)``.
+
+    ``None`` lets the SDK decide (TLS exactly when an API key is set).
+
+    Raises:
+        ConfigError: a certificate file cannot be read.
+    """
+    if not (settings.tls_cert or settings.tls_ca):
+        return True if settings.tls else None
+
+    def read(path: Path | None) -> bytes | None:
+        if path is None:
             return None
         try:
             return Path(path).read_bytes()
         except OSError as exc:
-            raise ConfigError(f"cannot read TLS file {path}: {exc.strerror}") from None
+            raise ConfigError(f"cannot read TLS file {path}: {exc.strerror or exc}") from None
+
     return TLSConfig(server_root_ca_cert=read(settings.tls_ca), client_cert=read(settings.tls_cert),
                      client_private_key=read(settings.tls_key))
 
 
+def _no_server(address: str) -> NoServerError:
+    return NoServerError(f"no Temporal server reachable at {address} (start one with `cadence server` or `cadence dev`)")
+
+
 async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> Client:
-    """A client for ``settings.temporal_address`` and namespace (TLS and API key when set).
+    """A client for ``settings.temporal_address`` and ``settings.namespace`` (TLS and API key when set).
+
+    Args:
+        settings: the effective settings.
+        timeout: seconds allowed for connecting and the first call.
 
     Raises:
-        NoServerError: when no server answers within ``timeout`` seconds.
+        NoServerError: nothing answers in time, or what answers is not a usable Temporal frontend.
+        ConfigError: a TLS file cannot be read.
     """
+    address = settings.temporal_address
     try:
         return await asyncio.wait_for(
-            Client.connect(settings.temporal_address, namespace=settings.namespace, tls=_tls(settings),
-                           api_key=settings.api_key or None),
-            timeout,
+            Client.connect(address, namespace=settings.namespace, tls=tls_config(settings),
+                           api_key=settings.api_key or None, connect_timeout=timedelta(seconds=timeout)),
+            # The TCP timeout does not bound a server that accepts and then never answers.
+            timeout + 1.0,
         )
-    except (RuntimeError, OSError, asyncio.TimeoutError) as exc:
-        raise NoServerError(
-            f"no Temporal server reachable at {settings.temporal_address} "
-            "(start one with `cadence server` or `cadence dev`)"
-        ) from exc
+    except asyncio.TimeoutError:
+        raise _no_server(address) from None
+    except RuntimeError as exc:
+        text = str(exc)
+        status = _STATUS.search(text)
+        if status is None and _UNREACHABLE.search(text):
+            raise _no_server(address) from None
+        reason = f"{status.group(1)}: {status.group(2)}" if status else text.splitlines()[0][:200]
+        raise NoServerError(f"the server at {address} did not accept the connection ({reason})") from None
 
 
-__all__ = ["CONNECT_TIMEOUT", "NoServerError", "connect"]
+__all__ = ["CONNECT_TIMEOUT", "NoServerError", "connect", "tls_config"]

@@ -1,11 +1,18 @@
 """Schedule math: durations, send windows, business days and holidays.
 
-Pure and deterministic (imported by the workflow sandbox): no clock, no I/O.
-The ``holidays`` library is imported lazily, at compile time only.
+Pure and deterministic (the workflow sandbox imports it): no clock, no I/O
+beyond the zone data ``zoneinfo`` reads, no randomness. The ``holidays``
+library is imported lazily inside :func:`holiday_dates`, at compile time only.
+
+Local times follow the wall clock of the lead's zone. A local time that does
+not exist (inside a spring-forward gap) means the first instant after the gap;
+an ambiguous one (the repeated hour of a fall-back) means its first occurrence.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import zoneinfo
 from datetime import date, datetime, time, timedelta, timezone
@@ -13,6 +20,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from cadence.ir import BusinessHours, Duration, Schedule
 
 HOLIDAY_YEARS = range(2025, 2036)
+"""Years a named holiday set is expanded for."""
+
 HOLIDAY_SETS: dict[str, str] = {
     "us": "United States federal holidays",
     "uk": "United Kingdom bank holidays (England)",
@@ -24,99 +33,160 @@ HOLIDAY_SETS: dict[str, str] = {
     "ie": "Ireland public holidays",
     "in": "India national holidays",
 }
-_COUNTRY = {"us": "US", "uk": "GB", "ca": "CA", "de": "DE", "fr": "FR", "au": "AU", "nl": "NL", "ie": "IE", "in": "IN"}
+"""Shipped holiday set names and what they hold."""
+
+_COUNTRY: dict[str, tuple[str, str | None]] = {
+    "us": ("US", None),
+    "uk": ("GB", "ENG"),
+    "ca": ("CA", None),
+    "de": ("DE", None),
+    "fr": ("FR", None),
+    "au": ("AU", None),
+    "nl": ("NL", None),
+    "ie": ("IE", None),
+    "in": ("IN", None),
+}
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAYS = (0, 1, 2, 3, 4)
 _UNITS = {
-    "minute": "minutes", "minutes": "minutes", "min": "minutes", "mins": "minutes", "m": "minutes",
-    "hour": "hours", "hours": "hours", "h": "hours",
-    "day": "days", "days": "days", "d": "days",
-    "week": "weeks", "weeks": "weeks", "w": "weeks",
+    "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
+    "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
+    "d": "days", "day": "days", "days": "days",
+    "w": "weeks", "wk": "weeks", "wks": "weeks", "week": "weeks", "weeks": "weeks",
     "business day": "business_days", "business days": "business_days",
 }
+_DAYS_PER_UNIT = {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "business_days": 7 / 5}
 _MAX_DAYS = 3650
-_DURATION_RE = re.compile(r"^\s*(\d+)\s*([a-z]+(?:\s+[a-z]+)?)\s*$")
-_HOURS_RE = re.compile(r"^\s*([a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}(?:\s*-\s*[a-z]{3})?)*)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+_MAX_TEXT = 80
+_DURATION_RE = re.compile(r"^(-?)(\d+(?:\.\d+)?)\s*([a-z]+(?:[\s-]+[a-z]+)?)$")
+_HOURS_RE = re.compile(
+    r"^([a-z]{3}(?:\s*-\s*[a-z]{3})?(?:\s*,\s*[a-z]{3}(?:\s*-\s*[a-z]{3})?)*)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$"
+)
 _SEARCH_DAYS = 800
+"""How far ahead a send window or business day is looked for before giving up."""
+_UTC = timezone.utc
+_ONE_DAY = timedelta(days=1)
+
+
+# ---------------------------------------------------------------- parsing
 
 
 def parse_duration(text: str) -> Duration:
-    """Parse "5 days", "3 business days", "2 hours", "90 minutes", "1 week" (or "5d", "2h").
+    """Parse a duration as a marketer writes it.
+
+    Accepts "90 minutes", "2 hours", "1 day", "5 days", "2 weeks",
+    "3 business days" and the short forms "30m", "2h", "5d", "2w".
+    Zero is allowed; negative, fractional and absurdly long durations are not.
 
     Raises:
         ValueError: with a message a marketer can act on.
     """
-    match = _DURATION_RE.match(str(text).lower())
-    unit = _UNITS.get(" ".join(match.group(2).split())) if match else None
+    shown = _shown(text)
+    match = _DURATION_RE.match(" ".join(str(text).lower().split())) if len(str(text)) <= _MAX_TEXT else None
+    words = " ".join(match.group(3).replace("-", " ").split()) if match else ""
+    if match and words.rstrip("s") in ("month", "year"):
+        per = 30 if words.startswith("month") else 365
+        amount = abs(float(match.group(2)))
+        raise ValueError(f"{shown}: {words.rstrip('s')}s vary in length; write days or weeks instead, "
+                         f"like '{round(amount * per)} days'")
+    unit = _UNITS.get(words)
     if match is None or unit is None:
-        raise ValueError(f"{text!r} is not a duration; write a number and a unit, like '5 days' or '3 business days'")
-    amount = int(match.group(1))
-    in_days = {"minutes": amount / 1440, "hours": amount / 24, "days": amount, "weeks": amount * 7,
-               "business_days": amount * 7 / 5}[unit]
-    if in_days > _MAX_DAYS:
-        raise ValueError(f"{text!r} is longer than 10 years; use a loop for long-term nurture")
+        raise ValueError(f"{shown} is not a duration; write a number and a unit, like '5 days' or '3 business days'")
+    if match.group(1):
+        raise ValueError(f"{shown}: a duration cannot be negative; write 0 or more, like '3 days'")
+    if "." in match.group(2):
+        raise ValueError(f"{shown}: write a whole number; use a smaller unit for fractions, "
+                         f"like '90 minutes' instead of '1.5 hours'")
+    amount = int(match.group(2))
+    if amount * _DAYS_PER_UNIT[unit] > _MAX_DAYS:
+        raise ValueError(f"{shown} is longer than 10 years; use a loop for long-term nurture")
     return Duration(amount, unit)  # type: ignore[arg-type]
 
 
-def _hhmm(text: str, original: str) -> str:
-    hours, minutes = (int(p) for p in text.split(":"))
-    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
-        raise ValueError(f"{original!r}: {text} is not a time of day")
-    return f"{hours:02d}:{minutes:02d}"
-
-
 def parse_business_hours(text: str) -> BusinessHours:
-    """Parse "mon-fri 09:00-17:00" or "mon,wed,fri 08:30-12:00".
+    """Parse a send window: "mon-fri 09:00-17:00", "mon,wed,fri 08:30-12:00", "mon-sat 8:00-18:00".
+
+    Day ranges run forwards (no "fri-mon"); the window ends after it starts on the
+    same day ("24:00" is allowed as the end).
 
     Raises:
-        ValueError: naming what is wrong.
+        ValueError: naming what is wrong and how to write it.
     """
-    original = str(text)
-    match = _HOURS_RE.match(original.lower())
+    shown = _shown(text)
+    match = _HOURS_RE.match(" ".join(str(text).lower().split())) if len(str(text)) <= _MAX_TEXT else None
     if match is None:
-        raise ValueError(f"{original!r} is not a send window; write days and hours, like 'mon-fri 09:00-17:00'")
+        raise ValueError(f"{shown} is not a send window; write days and hours, like 'mon-fri 09:00-17:00'")
     days: set[int] = set()
     for part in match.group(1).split(","):
         first, _sep, last = (p.strip() for p in part.partition("-"))
-        for name in (first, last or first):
+        last = last or first
+        for name in (first, last):
             if name not in _DAYS:
-                raise ValueError(f"{original!r}: {name!r} is not a day; use mon, tue, wed, thu, fri, sat, sun")
-        a, b = _DAYS.index(first), _DAYS.index(last or first)
+                raise ValueError(f"{shown}: '{name}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
+        a, b = _DAYS.index(first), _DAYS.index(last)
         if b < a:
-            raise ValueError(f"{original!r}: {first}-{last} runs backwards; write the earlier day first")
+            raise ValueError(f"{shown}: {first}-{last} runs backwards; write the earlier day first, like 'mon-fri'")
         days.update(range(a, b + 1))
-    start, end = _hhmm(match.group(2), original), _hhmm(match.group(3), original)
+    start, end = _hhmm(match.group(2), shown), _hhmm(match.group(3), shown)
     if end <= start:
-        raise ValueError(f"{original!r}: the window must end after it starts")
+        raise ValueError(f"{shown}: the window must end after it starts, on the same day")
     return BusinessHours(days=tuple(sorted(days)), start=start, end=end)
 
 
+def _hhmm(text: str, shown: str) -> str:
+    hours, minutes = (int(p) for p in text.split(":"))
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise ValueError(f"{shown}: {text} is not a time of day; write 24-hour times like 09:00 or 17:30")
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _shown(text: object) -> str:
+    """The author's text, quoted and cut short for messages."""
+    raw = str(text)
+    return repr(raw if len(raw) <= _MAX_TEXT else raw[:_MAX_TEXT] + "...")
+
+
+# ---------------------------------------------------------------- holidays and zones
+
+
+@functools.lru_cache(maxsize=None)
 def holiday_dates(name: str) -> tuple[str, ...]:
-    """ISO dates of holiday set ``name`` for :data:`HOLIDAY_YEARS`.
+    """ISO dates of the shipped holiday set ``name`` for :data:`HOLIDAY_YEARS`, sorted.
 
     Raises:
-        KeyError: for an unknown set name.
+        KeyError: for a name not in :data:`HOLIDAY_SETS`.
     """
     if name not in HOLIDAY_SETS:
         raise KeyError(name)
-    import holidays
+    import holidays  # compile time only: the workflow sandbox never calls this
 
-    calendar = holidays.country_holidays(_COUNTRY[name], years=HOLIDAY_YEARS)
+    country, subdiv = _COUNTRY[name]
+    calendar = holidays.country_holidays(country, subdiv=subdiv, years=HOLIDAY_YEARS)
     return tuple(sorted(d.isoformat() for d in calendar))
 
 
 def is_valid_timezone(name: str) -> bool:
-    """Whether ``name`` is an IANA time zone this machine knows."""
-    if not isinstance(name, str) or not name or name.startswith("/") or ".." in name:
+    """Whether ``name`` is an IANA time zone this machine knows (``UTC`` included)."""
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith("/") or ".." in name:
         return False
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 
 
 def resolve_timezone(schedule: Schedule, lead_timezone: str | None) -> str:
-    """The zone touches are scheduled in: the lead's own when the schedule says ``lead``."""
+    """The zone a lead's touches are scheduled in.
+
+    Args:
+        schedule: the cadence's schedule.
+        lead_timezone: the lead's ``timezone`` field, if any.
+
+    Returns:
+        The lead's zone when the schedule says ``lead`` and the lead has a valid
+        one, else the schedule's default zone; a fixed schedule zone otherwise.
+    """
     if schedule.timezone != "lead":
         return schedule.timezone
     if lead_timezone and is_valid_timezone(lead_timezone):
@@ -124,109 +194,189 @@ def resolve_timezone(schedule: Schedule, lead_timezone: str | None) -> str:
     return schedule.default_timezone
 
 
+# ---------------------------------------------------------------- local time
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{at.isoformat()} has no time zone; schedule math needs aware datetimes")
+    return at.astimezone(_UTC)
+
+
 def _local(at: datetime, tz: str) -> datetime:
-    return at.astimezone(zoneinfo.ZoneInfo(tz))
+    return _utc(at).astimezone(zoneinfo.ZoneInfo(tz))
+
+
+def _instants(day: date, clock: time, tz: str) -> list[datetime]:
+    """UTC instants at which the local wall clock of ``tz`` reads ``day clock``.
+
+    Two for a repeated (fall-back) time, one usually, and for a time skipped by
+    a spring-forward gap the first instant after the gap.
+    """
+    zone = zoneinfo.ZoneInfo(tz)
+    naive = datetime.combine(day, clock)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(_UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(_UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == naive:
+        return sorted({first, second})
+    # In a gap fold=1 maps before the transition and fold=0 after it.
+    return [_transition(second, first, zone)]
+
+
+def _transition(before: datetime, after: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The first whole second in ``(before, after]`` at which ``zone`` has ``after``'s UTC offset."""
+    offset = after.utcoffset() if after.tzinfo is zone else after.astimezone(zone).utcoffset()
+    low, high = math.floor(before.timestamp()), math.ceil(after.timestamp())
+    while high - low > 1:
+        mid = (low + high) // 2
+        if datetime.fromtimestamp(mid, zone).utcoffset() == offset:
+            high = mid
+        else:
+            low = mid
+    return datetime.fromtimestamp(high, _UTC)
 
 
 def _to_utc(day: date, clock: time, tz: str) -> datetime:
-    """Local wall-clock time to UTC; a time inside a DST gap moves forward out of it."""
-    zone = zoneinfo.ZoneInfo(tz)
-    local = datetime.combine(day, clock).replace(tzinfo=zone, fold=0)
-    utc = local.astimezone(timezone.utc)
-    if utc.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
-        # Nonexistent local time (spring forward): take the instant just after the gap.
-        utc = local.replace(fold=1).astimezone(timezone.utc)
-    return utc
+    """The first UTC instant at which the local wall clock reads ``day clock`` (or just after a gap)."""
+    return _instants(day, clock, tz)[0]
+
+
+def _clock(text: str) -> timedelta:
+    hours, minutes = (int(p) for p in text.split(":"))
+    return timedelta(hours=hours, minutes=minutes)
+
+
+def _since_midnight(local: datetime) -> timedelta:
+    return timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
 
 
 def _is_business_day(schedule: Schedule, day: date) -> bool:
-    days = schedule.business_hours.days if schedule.business_hours else (0, 1, 2, 3, 4)
+    days = schedule.business_hours.days if schedule.business_hours else _WEEKDAYS
     return day.weekday() in days and day.isoformat() not in schedule.holidays
 
 
+# ---------------------------------------------------------------- arithmetic
+
+
 def add_duration(schedule: Schedule, tz: str, start: datetime, duration: Duration) -> datetime:
-    """``start`` plus ``duration`` in zone ``tz`` (calendar days keep the local time across DST)."""
+    """``start`` plus ``duration``, for a lead in zone ``tz``.
+
+    Minutes and hours are absolute. Days and weeks keep the local wall-clock
+    time (09:00 stays 09:00 across a DST change). Business days are the
+    schedule's business-hours days (mon-fri without business hours) that are not
+    holidays; the result keeps the local time of ``start``.
+
+    Args:
+        schedule: the cadence's schedule (business days and holidays).
+        tz: the lead's resolved IANA zone.
+        start: an aware datetime.
+        duration: how long.
+
+    Returns:
+        An aware UTC datetime, never before ``start``.
+
+    Raises:
+        ValueError: when ``start`` is naive or no business day exists within about two years.
+    """
+    start = _utc(start)
+    if duration.amount == 0:
+        return start
     if duration.unit == "minutes":
         return start + timedelta(minutes=duration.amount)
     if duration.unit == "hours":
         return start + timedelta(hours=duration.amount)
     local = _local(start, tz)
+    clock = local.time().replace(tzinfo=None)
     if duration.unit in ("days", "weeks"):
-        n = duration.amount * (7 if duration.unit == "weeks" else 1)
-        return _to_utc(local.date() + timedelta(days=n), local.time().replace(tzinfo=None), tz)
-    day, left = local.date(), duration.amount
-    for _ in range(duration.amount * 7 + _SEARCH_DAYS):
-        if left == 0:
-            break
-        day += timedelta(days=1)
+        days = duration.amount * (7 if duration.unit == "weeks" else 1)
+        return _to_utc(local.date() + timedelta(days=days), clock, tz)
+    return _to_utc(_business_day_after(schedule, local.date(), duration.amount), clock, tz)
+
+
+def _business_day_after(schedule: Schedule, day: date, count: int) -> date:
+    limit = day + timedelta(days=count * 7 + _SEARCH_DAYS)
+    while count > 0:
+        day += _ONE_DAY
+        if day > limit:
+            raise ValueError("no business day found within two years; check the holidays and business hours")
         if _is_business_day(schedule, day):
-            left -= 1
-    else:
-        raise ValueError("no business day found within two years; check the holidays and business hours")
-    return _to_utc(day, local.time().replace(tzinfo=None), tz)
+            count -= 1
+    return day
 
 
-def _clock(text: str) -> time:
-    hours, minutes = (int(p) for p in text.split(":"))
-    return time(23, 59, 59, 999999) if hours == 24 else time(hours, minutes)
+def business_days_between(schedule: Schedule, tz: str, start: datetime, end: datetime) -> int:
+    """Business days after ``start``'s local date up to and including ``end``'s (0 if ``end`` is not later).
+
+    ``business_days_between(s, tz, t, add_duration(s, tz, t, Duration(n, "business_days"))) == n``.
+    """
+    day, last, count = _local(start, tz).date(), _local(end, tz).date(), 0
+    while day < last:
+        day += _ONE_DAY
+        count += _is_business_day(schedule, day)
+    return count
+
+
+# ---------------------------------------------------------------- send window
 
 
 def in_window(schedule: Schedule, tz: str, at: datetime) -> bool:
-    """Whether a touch may happen at ``at``."""
+    """Whether a touch may happen at ``at``: not a holiday, and within business hours if any.
+
+    Business hours are ``[start, end)`` on the local wall clock of ``tz``.
+    """
     local = _local(at, tz)
     if local.date().isoformat() in schedule.holidays:
         return False
     hours = schedule.business_hours
     if hours is None:
         return True
-    return local.weekday() in hours.days and _clock(hours.start) <= local.time().replace(tzinfo=None) < _clock(hours.end)
+    return local.weekday() in hours.days and _clock(hours.start) <= _since_midnight(local) < _clock(hours.end)
 
 
 def next_window_start(schedule: Schedule, tz: str, at: datetime) -> datetime:
     """The earliest instant at or after ``at`` inside the send window.
 
+    Without business hours that is ``at`` itself unless its local date is a
+    holiday, then 00:00 local of the next non-holiday day.
+
+    Returns:
+        An aware UTC datetime ``t >= at`` with ``in_window(schedule, tz, t)``.
+
     Raises:
         ValueError: when no window opens within about two years.
     """
+    at = _utc(at)
     if in_window(schedule, tz, at):
         return at
-    local = _local(at, tz)
     hours = schedule.business_hours
-    day = local.date()
+    opening = _clock(hours.start) if hours else timedelta(0)
+    day = _local(at, tz).date()
     for _ in range(_SEARCH_DAYS):
-        if day.isoformat() not in schedule.holidays:
-            if hours is None:
-                if day > local.date():
-                    return _to_utc(day, time(0, 0), tz)
-            elif day.weekday() in hours.days:
-                opening = _to_utc(day, _clock(hours.start), tz)
-                closing = _to_utc(day, _clock(hours.end), tz)
-                if opening >= at:
-                    return opening
-                if at < closing:
-                    return at
-        day += timedelta(days=1)
+        if day.isoformat() not in schedule.holidays and (hours is None or day.weekday() in hours.days):
+            for candidate in _instants(day, _time(opening), tz):
+                if candidate >= at and in_window(schedule, tz, candidate):
+                    return candidate
+        day += _ONE_DAY
     raise ValueError("no send window opens within two years; check the holidays and business hours")
 
 
+def _time(offset: timedelta) -> time:
+    minutes = int(offset.total_seconds()) // 60
+    return time(minutes // 60, minutes % 60)
+
+
+# ---------------------------------------------------------------- display
+
+
 def describe(at: datetime, tz: str) -> str:
-    """A short local time for people: ``Tue 3 Mar 09:00 America/Chicago``."""
+    """A short local time for people, like ``Tue 3 Mar 09:00 America/Chicago``."""
     local = _local(at, tz)
     return f"{local:%a} {local.day} {local:%b %H:%M} {tz}"
 
 
 def describe_duration(duration: Duration) -> str:
-    """``5 days``, ``1 business day``."""
+    """A duration as people write it: ``5 days``, ``1 business day``, ``90 minutes``."""
     return str(duration)
-
-
-def business_days_between(schedule: Schedule, tz: str, start: datetime, end: datetime) -> int:
-    """Business days after ``start``'s local date up to and including ``end``'s."""
-    day, last, count = _local(start, tz).date(), _local(end, tz).date(), 0
-    while day < last:
-        day += timedelta(days=1)
-        count += _is_business_day(schedule, day)
-    return count
 
 
 __all__ = [

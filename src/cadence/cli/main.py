@@ -30,9 +30,9 @@ COMMANDS: dict[str, str] = {
     "resume": "cadence.cli.leads:resume",
     "worker": "cadence.cli.run:worker",
     "dev": "cadence.cli.run:dev",
-    "server": "cadence.cli.run:server",
-    "sink": "cadence.cli.run:sink",
-    "config": "cadence.cli.run:config",
+    "server": "cadence.cli.ops:server",
+    "sink": "cadence.cli.ops:sink",
+    "config": "cadence.cli.ops:config",
 }
 
 

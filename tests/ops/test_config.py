@@ -1,0 +1,190 @@
+"""Settings: defaults < config file < CADENCE_* variables, with exact error messages."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from cadence import config as cfg
+from cadence.config import ConfigError, Settings, load_settings
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults() -> None:
+    s = load_settings(environ={})
+    assert s == Settings()
+    assert (s.temporal_address, s.namespace, s.task_queue, s.tls) == ("127.0.0.1:7233", "default", "cadence", False)
+    assert (s.server_ip, s.server_port, s.ui_port) == ("127.0.0.1", 7233, 8233)
+    assert s.state_dir == Path(".cadence")
+    assert s.db_file == s.database == str(Path(".cadence/temporal.db"))
+    assert s.outbox_dir == s.outbox == Path(".cadence/outbox")
+    assert (s.smtp_host, s.smtp_port, s.smtp_security, s.sender) == ("127.0.0.1", 1025, "none",
+                                                                      "Cadence <cadence@localhost>")
+    assert (s.cadences_dir, s.templates_dir, s.time_scale) == (Path("cadences"), Path("templates"), 1.0)
+    assert s.api_key is s.smtp_password is s.handoff_webhook is s.tls_cert is None
+    assert {source for _, _, source in s.describe()} == {"default"}
+
+
+def test_file_overrides_defaults_and_environment_overrides_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "cadence.toml", 'temporal_address = "file.example:7233"\nnamespace = "sales"\n'
+                                            "server_port = 7300\ntls = true\ntime_scale = 60\n")
+    s = load_settings(environ={"CADENCE_TEMPORAL_ADDRESS": "env.example:7233", "CADENCE_SERVER_PORT": "7400"})
+    assert (s.temporal_address, s.namespace, s.server_port, s.tls, s.time_scale) == (
+        "env.example:7233", "sales", 7400, True, 60.0)
+    sources = {key: source for key, _, source in s.describe()}
+    assert sources["temporal_address"] == "CADENCE_TEMPORAL_ADDRESS"
+    assert sources["server_port"] == "CADENCE_SERVER_PORT"
+    assert sources["namespace"] == sources["tls"] == str(Path("cadence.toml"))
+    assert sources["task_queue"] == "default"
+    assert path.exists()
+
+
+def test_config_file_is_chosen_by_option_then_variable_then_working_directory(tmp_path: Path) -> None:
+    write(tmp_path / "cadence.toml", 'namespace = "cwd"\n')
+    named = write(tmp_path / "named.toml", 'namespace = "named"\n')
+    option = write(tmp_path / "option.toml", 'namespace = "option"\n')
+    assert load_settings(environ={}).namespace == "cwd"
+    assert load_settings(environ={"CADENCE_CONFIG": str(named)}).namespace == "named"
+    assert load_settings(option, environ={"CADENCE_CONFIG": str(named)}).namespace == "option"
+
+
+def test_a_named_config_file_must_exist() -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings("missing.toml", environ={})
+    assert str(exc.value) == "--config: config file 'missing.toml' does not exist"
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={"CADENCE_CONFIG": "gone.toml"})
+    assert str(exc.value) == "CADENCE_CONFIG: config file 'gone.toml' does not exist"
+
+
+def test_state_dir_moves_the_database_and_the_outbox() -> None:
+    s = load_settings(environ={"CADENCE_STATE_DIR": "/var/lib/cadence"})
+    assert s.database == "/var/lib/cadence/temporal.db"
+    assert s.outbox == Path("/var/lib/cadence/outbox")
+    sources = {key: source for key, _, source in s.describe()}
+    assert sources["db_file"] == sources["outbox_dir"] == "default (under state_dir)"
+    assert load_settings(environ={"CADENCE_DB_FILE": ":memory:"}).database == ":memory:"
+
+
+def test_channel_variable_names_are_shared() -> None:
+    s = load_settings(environ={
+        "CADENCE_SMTP_HOST": "smtp.example.com", "CADENCE_SMTP_PORT": "2525", "CADENCE_SMTP_SECURITY": "STARTTLS",
+        "CADENCE_SMTP_USERNAME": "mailer", "CADENCE_SMTP_PASSWORD": " hunter2 ",
+        "CADENCE_SENDER": "Dana <dana@example.com>", "CADENCE_OUTBOX": "/srv/outbox",
+        "CADENCE_HANDOFF_WEBHOOK": "https://crm.example.com/hook",
+    })
+    assert (s.smtp_host, s.smtp_port, s.smtp_security, s.smtp_username) == ("smtp.example.com", 2525, "starttls",
+                                                                            "mailer")
+    assert s.smtp_password == " hunter2 "  # secrets are taken verbatim
+    assert (s.sender, s.outbox_dir, s.handoff_webhook) == ("Dana <dana@example.com>", Path("/srv/outbox"),
+                                                           "https://crm.example.com/hook")
+    assert cfg.ENV_VARS["outbox_dir"] == "CADENCE_OUTBOX"
+
+
+def test_smtp_port_follows_the_security_when_unset() -> None:
+    s = load_settings(environ={"CADENCE_SMTP_SECURITY": "tls"})
+    assert s.smtp_port == 465
+    assert dict((k, src) for k, _, src in s.describe())["smtp_port"] == "default for smtp_security=tls"
+    assert load_settings(environ={"CADENCE_SMTP_SECURITY": "tls", "CADENCE_SMTP_PORT": "2465"}).smtp_port == 2465
+
+
+def test_empty_variables_count_as_unset() -> None:
+    assert load_settings(environ={"CADENCE_NAMESPACE": "", "CADENCE_SERVER_PORT": "  "}) == Settings()
+
+
+def test_unknown_key_names_the_file_and_suggests() -> None:
+    write(Path("cadence.toml"), 'temporal_adress = "x:1"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert str(exc.value) == "cadence.toml: unknown key 'temporal_adress'; did you mean 'temporal_address'?"
+
+
+def test_unknown_key_without_a_near_match_lists_the_keys() -> None:
+    write(Path("cadence.toml"), "zzz = 1\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert str(exc.value).startswith("cadence.toml: unknown key 'zzz'; known keys: temporal_address, namespace, ")
+
+
+@pytest.mark.parametrize(("key", "var"), [("api_key", "CADENCE_API_KEY"), ("smtp_password", "CADENCE_SMTP_PASSWORD")])
+def test_secrets_in_the_file_are_refused(key: str, var: str) -> None:
+    write(Path("cadence.toml"), f'{key} = "s3cret"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert str(exc.value) == f"cadence.toml: {key} must not be stored in a file; set the environment variable {var} instead"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"CADENCE_SERVER_PORT": "abc"}, "CADENCE_SERVER_PORT: 'abc' is not a port number"),
+    ({"CADENCE_UI_PORT": "70000"}, "CADENCE_UI_PORT: '70000' is not a port number"),
+    ({"CADENCE_SMTP_PORT": "0"}, "CADENCE_SMTP_PORT: '0' is not a port number"),
+    ({"CADENCE_TLS": "maybe"}, "CADENCE_TLS: 'maybe' is not true or false"),
+    ({"CADENCE_TEMPORAL_ADDRESS": "temporal.internal"},
+     "CADENCE_TEMPORAL_ADDRESS: 'temporal.internal' is not a host:port address (like 127.0.0.1:7233)"),
+    ({"CADENCE_SMTP_SECURITY": "ssl"}, "CADENCE_SMTP_SECURITY: 'ssl' is not one of none, starttls, tls"),
+    ({"CADENCE_SENDER": "dana"}, "CADENCE_SENDER: 'dana' is not an email address (like 'Dana <dana@example.com>')"),
+    ({"CADENCE_HANDOFF_WEBHOOK": "ftp://x"}, "CADENCE_HANDOFF_WEBHOOK: 'ftp://x' is not an http(s) URL"),
+    ({"CADENCE_TIME_SCALE": "0"}, "CADENCE_TIME_SCALE: '0' is not a positive number"),
+    ({"CADENCE_TLS_CA": "nope.pem"}, "CADENCE_TLS_CA: 'nope.pem' is not a file"),
+])
+def test_bad_environment_values(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ=env)
+    assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ('server_port = "abc"', "cadence.toml: server_port: 'abc' is not a port number"),
+    ("ui_port = 70000", "cadence.toml: ui_port: 70000 is not a port number"),
+    ("server_port = true", "cadence.toml: server_port: true is not a port number"),
+    ("namespace = 3", "cadence.toml: namespace: 3 is not a string"),
+    ("time_scale = [1]", "cadence.toml: time_scale: '[1]' is not a positive number"),
+    ('namespace = ""', "cadence.toml: namespace: '' must not be empty"),
+])
+def test_bad_file_values(line: str, message: str) -> None:
+    write(Path("cadence.toml"), line + "\n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert str(exc.value) == message
+
+
+def test_invalid_toml_names_the_file() -> None:
+    write(Path("cadence.toml"), "namespace = \n")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={})
+    assert str(exc.value).startswith("cadence.toml: not valid TOML: Invalid value (at line 1, column 13)")
+
+
+def test_a_client_certificate_needs_its_key(tmp_path: Path) -> None:
+    cert = write(tmp_path / "client.pem", "cert")
+    with pytest.raises(ConfigError) as exc:
+        load_settings(environ={"CADENCE_TLS_CERT": str(cert)})
+    assert str(exc.value) == "CADENCE_TLS_CERT: tls_cert needs tls_key as well (a client certificate and its key)"
+
+
+def test_secrets_are_masked_and_kept_out_of_repr() -> None:
+    s = load_settings(environ={"CADENCE_API_KEY": "key-123", "CADENCE_SMTP_PASSWORD": "hunter2"})
+    assert s.api_key == "key-123" and s.smtp_password == "hunter2"
+    rows = {key: (value, source) for key, value, source in s.describe()}
+    assert rows["api_key"] == ("****", "CADENCE_API_KEY")
+    assert rows["smtp_password"] == ("****", "CADENCE_SMTP_PASSWORD")
+    assert "key-123" not in repr(s) and "hunter2" not in repr(s) and "hunter2" not in str(s.describe())
+    assert dict((k, v) for k, v, _ in Settings().describe())["api_key"] is None
+
+
+def test_every_setting_has_a_parser_and_a_variable() -> None:
+    names = [f.name for f in dataclasses.fields(Settings) if f.name != "sources"]
+    assert list(cfg.FIELDS) == names
+    assert set(cfg._PARSERS) == set(names) == set(cfg.ENV_VARS)
+    assert cfg.SMTP_SECURITY == __import__("cadence.channels.settings", fromlist=["x"]).SMTP_SECURITY
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().namespace = "x"  # type: ignore[misc]
