@@ -148,6 +148,7 @@ class SmtpSink:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._store = _FileStore(self.directory, self.on_message)
         port = self.port or _free_port(self.host)
+        _check_bindable(self.host, port)
         controller = Controller(self._store, hostname=self.host, port=port, enable_SMTPUTF8=True,
                                 authenticator=_accept_any_login, auth_require_tls=False)
         try:
@@ -179,6 +180,14 @@ class SmtpSink:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Raise the bind error now: aiosmtpd only reports it after its 5 s readiness timeout."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
 
 
 def _free_port(host: str) -> int:
