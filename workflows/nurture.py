@@ -52,7 +52,8 @@ KEYS: dict[str, SearchAttributeKey[Any]] = {name: _KEY_FACTORIES[kind](name) for
 EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
                           maximum_interval=timedelta(minutes=10))
 FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-_NON_RETRYABLE = ["TemplateError"]
+PATCH_STAGE_MEMO = "stage-memo-v1"
+"""Patch ids of interpreter changes made while leads were in flight (docs/versioning.md)."""
 
 
 def _iso(t: datetime) -> str:
@@ -257,6 +258,13 @@ class NurtureWorkflow:
             "CadenceSource": str(st.lead.get("source", "")),
             "CadenceOpenTask": (st.open_task or {}).get("kind", ""),
         }
+        stages = [[x["stage"], x["entered_at"], x["left_at"], x["why"]] for x in st.stages]
+        if stages != self.published.get("_stages") and workflow.patched(PATCH_STAGE_MEMO):
+            # A compact stage log readable for thousands of leads through list-workflows (reports),
+            # written only when the stage changes, so it costs an event per stage, not per touch.
+            workflow.upsert_memo({"stages": stages, "touches": dict(st.touches_by_channel),
+                                  "outcome": st.outcome})
+            self.published["_stages"] = stages
         changed = [k for k, v in values.items() if self.published.get(k, ...) != v]
         if changed:
             updates = [KEYS[k].value_set(values[k]) if values[k] not in (None, "") else KEYS[k].value_unset() for k in changed]

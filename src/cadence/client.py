@@ -157,6 +157,9 @@ async def enroll(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             search_attributes=_initial_attributes(plan, lead),
+            memo={"source": lead.fields.get("source", "marketing"), "campaign": lead.fields.get("campaign", ""),
+                  "deal_size": lead.fields.get("deal_size"), "owner": lead.fields.get("owner", ""),
+                  "cadence": plan.name},
             static_summary=f"{plan.name} · lead {lead.id}",
             static_details=static_details(plan),
         )

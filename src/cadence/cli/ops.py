@@ -34,14 +34,20 @@ def load(config_file: str | None) -> Settings:
         raise CadenceCLIError(str(exc)) from None
 
 
-def wait_for_stop(check: Callable[[], str | None], interval: float = 0.5) -> str | None:
-    """Block until SIGINT/SIGTERM (returns ``None``) or until ``check()`` returns a problem (returned)."""
+def wait_for_stop(check: Callable[[], str | None], ready: Callable[[], None] = lambda: None,
+                  interval: float = 0.5) -> str | None:
+    """Block until SIGINT/SIGTERM (returns ``None``) or until ``check()`` returns a problem (returned).
+
+    ``ready`` runs once the signals are handled: a banner printed there cannot
+    lead to a Ctrl-C that arrives before anyone listens for it.
+    """
 
     async def wait() -> str | None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        ready()
         while not stop.is_set():
             problem = check()
             if problem is not None:
@@ -129,7 +135,8 @@ def server(config_file: str | None, ip: str | None, port: int | None, ui_port: i
         srv.start()
     except ServerError as exc:
         raise CadenceCLIError(str(exc)) from None
-    try:
+
+    def banner() -> None:
         click.echo(f"Temporal server  {srv.address}  (database {srv.database})")
         click.echo(f"Web UI           {srv.ui_url}" if srv.ui_url else "Web UI           (headless)")
         click.echo(f"Log              {srv.log_file}")
@@ -137,11 +144,12 @@ def server(config_file: str | None, ip: str | None, port: int | None, ui_port: i
             click.echo(f"Point cadence at it: export CADENCE_TEMPORAL_ADDRESS={srv.address}")
         click.echo("Ctrl-C to stop.")
 
-        def check() -> str | None:
-            code = srv.exit_code()
-            return None if code is None else f"the Temporal server stopped unexpectedly (exit code {code}): {srv.log_tail()}"
+    def check() -> str | None:
+        code = srv.exit_code()
+        return None if code is None else f"the Temporal server stopped unexpectedly (exit code {code}): {srv.log_tail()}"
 
-        problem = wait_for_stop(check)
+    try:
+        problem = wait_for_stop(check, banner)
         if problem is not None:
             raise CadenceCLIError(problem)
         click.echo("stopping ...")
@@ -186,13 +194,16 @@ def sink(config_file: str | None, host: str, port: int | None, directory: str | 
         smtp.start()
     except OSError as exc:
         raise CadenceCLIError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    try:
-        click.echo(f"SMTP sink on {host}:{smtp.port}, storing mail in {mail_dir}; Ctrl-C to stop.")
+
+    def banner() -> None:
         if not local or settings.smtp_port != smtp.port or settings.smtp_security != "none":
             click.echo(f"note: cadence sends to {settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security}); "
                        f"to use this sink set CADENCE_SMTP_HOST=127.0.0.1 CADENCE_SMTP_PORT={smtp.port} "
                        "CADENCE_SMTP_SECURITY=none")
-        wait_for_stop(lambda: None)
+        click.echo(f"SMTP sink on {host}:{smtp.port}, storing mail in {mail_dir}; Ctrl-C to stop.")
+
+    try:
+        wait_for_stop(lambda: None, banner)
     finally:
         smtp.stop()
     click.echo(f"stopped; {smtp.received} message(s) stored")
