@@ -161,3 +161,38 @@ def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
         f"error: no Temporal server reachable at {env['CADENCE_TEMPORAL_ADDRESS']} "
         "(start one with `cadence server` or `cadence dev`)"
     ]
+
+
+def test_operators_pause_resume_update_disqualify_and_hand_off_from_the_cli(stack: Stack) -> None:
+    cadence = Path(__file__).parent / "cadences" / "e2e-slow.yaml"
+    leads = stack.tmp / "ops.jsonl"
+    leads.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": "O-1", "first_name": "Alan", "email": "alan@turing.example", "owner": "dana@seller.example"},
+        {"id": "O-2", "first_name": "Joan", "email": "joan@clarke.example", "owner": "lee@seller.example"},
+    ]), encoding="utf-8")
+    stack.cli("enroll", "--cadence", str(cadence), str(leads))
+    stack.poll(lambda st: st["touches"] == 1, "status", "O-1")
+
+    assert stack.cli("pause", "O-1").stdout.strip() == "paused"
+    assert stack.json("status", "O-1")["status"] == "paused"
+    again = stack.cli("pause", "O-1", ok=False)
+    assert (again.returncode, again.stderr.strip()) == (1, "error: lead O-1 is paused, not active")
+    assert stack.cli("resume", "O-1").stdout.strip() == "resumed"
+
+    bad = stack.cli("event", "O-1", "lead_updated", "-d", "email=not-an-email", ok=False)
+    assert (bad.returncode, bad.stderr.strip()) == (1, "error: invalid lead data: email: 'not-an-email' is not a valid address")
+    stack.cli("event", "O-1", "lead_updated", "-d", "phone=+1 312 555 0199")
+    assert stack.json("status", "O-1")["lead"]["phone"] == "+1 312 555 0199"
+    unknown = stack.cli("event", "O-1", "replied", ok=False)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: unknown event 'replied'")
+
+    wrong = stack.cli("disqualify", "O-1", "--reason", "spam", ok=False)
+    assert wrong.stderr.strip() == ("error: reason 'spam' is not declared by cadence e2e-slow; "
+                                    "expected one of: no_response, competitor, opted_out")
+    stack.cli("disqualify", "O-1", "--reason", "competitor", "--note", "works at a rival")
+    stack.cli("handoff", "O-2", "--note", "asked for pricing at the event")
+    rows = stack.poll(lambda rs: {r["lead_id"]: r["outcome"] for r in rs} == {"O-1": "disqualified", "O-2": "handoff"},
+                      "list", "--cadence", "e2e-slow")
+    assert {r["lead_id"]: r["reason"] for r in rows}["O-1"] == "competitor"
+    missing = stack.cli("status", "NOPE-1", ok=False)
+    assert missing.stderr.strip() == "error: lead NOPE-1 is not enrolled"

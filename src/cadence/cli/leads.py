@@ -185,7 +185,10 @@ def event(lead_id: str, kind: str, data: tuple[str, ...]) -> None:
     details: dict[str, Any] = dict(_parse_pairs(data, "--data"))
     normalised = api.EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
     if normalised == "lead_updated":
-        details = {"fields": details}
+        # Changed data goes through the validated update, so a bad value is refused here and now.
+        result = _run(lambda client, _s: api.update_lead(client, lead_id, details, by="cli"))
+        click.echo(f"lead {lead_id}: {result.message}")
+        return
     _run(lambda client, _s: api.send_event(client, lead_id, kind, details, source="cli"))
     click.echo(f"sent {normalised} to lead {lead_id}")
 
