@@ -88,6 +88,9 @@ def report(counts: dict[str, dict[str, HistoryCount]], verbose: bool) -> None:
             diff = {k: c.event_types[k] - b.event_types.get(k, 0) for k in c.event_types | b.event_types
                     if c.event_types[k] != b.event_types.get(k, 0)}
             info(f"{path}: event types cadence - baseline: {diff}")
+            bdiff = {k: c.bytes_by_type[k] - b.bytes_by_type.get(k, 0) for k in c.bytes_by_type | b.bytes_by_type}
+            info(f"{path}: bytes cadence - baseline by event type: "
+                 f"{dict(sorted(bdiff.items(), key=lambda kv: -abs(kv[1]))[:5])}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -300,20 +300,21 @@ BILLABLE = {
     EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activity",
     EventType.EVENT_TYPE_TIMER_STARTED: "timer",
     EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "upsert search attributes",
-    EventType.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED: "upsert memo",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: "signal",
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "update",
-    EventType.EVENT_TYPE_MARKER_RECORDED: "marker (side effect / local activity)",
-    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: "continue-as-new",
-    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: "child workflow",
+    EventType.EVENT_TYPE_MARKER_RECORDED: "side effect / local activity",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW: "continue-as-new (workflow started)",
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED: "child workflow (2 actions)",
     EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: "signal external",
-    EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: "cancel external",
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_OPTIONS_UPDATED: "workflow options updated",
 }
 COUNTING_RULE = (
-    "billable actions = events in the history of: workflow started, activity scheduled (+1 per extra attempt, "
-    "from ActivityTaskStarted.attempt), timer started, upsert search attributes, workflow properties modified (memo), "
-    "signal received, update accepted, marker recorded (side effect, local activity), continue-as-new, child workflow "
-    "started, signal/cancel external. Queries, workflow tasks and completions are not counted (Temporal Cloud pricing)."
+    "billable actions (docs.temporal.io/cloud/actions) counted from the history: workflow started, each activity "
+    "scheduled (+1 per retry: ActivityTaskStarted.attempt > 1), timer started, upsert search attributes (except one "
+    "setting only TemporalChangeVersion, which is exempt), signal, update accepted, side-effect / local-activity marker "
+    "(version markers core_patch are not actions; several local-activity markers of one workflow task count once), "
+    "continue-as-new, child workflow (2), signal external, workflow options updated. Not actions: memo upserts "
+    "(WorkflowPropertiesModified), workflow tasks, completions. Queries are actions but none are sent."
 )
 
 
@@ -324,6 +325,7 @@ class HistoryCount:
     bytes: int
     by_kind: Counter[str]
     event_types: Counter[str]
+    bytes_by_type: Counter[str]
 
 
 async def count_history(handle: WorkflowHandle[Any, Any]) -> HistoryCount:
@@ -332,6 +334,7 @@ async def count_history(handle: WorkflowHandle[Any, Any]) -> HistoryCount:
     events = actions = size = 0
     by_kind: Counter[str] = Counter()
     types: Counter[str] = Counter()
+    type_bytes: Counter[str] = Counter()
     run_id: str | None = None
     first = True
     while True:
@@ -340,14 +343,26 @@ async def count_history(handle: WorkflowHandle[Any, Any]) -> HistoryCount:
         first = False
         history = await h.fetch_history()
         next_run = None
+        marker_tasks: set[int] = set()
         for e in history.events:
             events += 1
             size += e.ByteSize()
             types[EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")] += 1
+            type_bytes[EventType.Name(e.event_type).removeprefix("EVENT_TYPE_")] += e.ByteSize()
             kind = BILLABLE.get(e.event_type)
+            if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES and set(
+                    e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields) <= {
+                    "TemporalChangeVersion"}:
+                kind = None
+            if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                marker = e.marker_recorded_event_attributes
+                if marker.marker_name == "core_patch" or marker.workflow_task_completed_event_id in marker_tasks:
+                    kind = None
+                marker_tasks.add(marker.workflow_task_completed_event_id)
             if kind:
-                actions += 1
-                by_kind[kind] += 1
+                n = 2 if e.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED else 1
+                actions += n
+                by_kind[kind] += n
             if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED and e.activity_task_started_event_attributes.attempt > 1:
                 actions += 1
                 by_kind["activity retry"] += 1
@@ -356,7 +371,7 @@ async def count_history(handle: WorkflowHandle[Any, Any]) -> HistoryCount:
         if not next_run:
             break
         run_id = next_run
-    return HistoryCount(events, actions, size, by_kind, types)
+    return HistoryCount(events, actions, size, by_kind, types, type_bytes)
 
 
 async def _first_run(handle: WorkflowHandle[Any, Any]) -> str | None:

@@ -8,6 +8,7 @@ Same observable work as ``cadences/benchmark-seven-touch.yaml`` run by cadence:
   stay open until their due time, an early exit (handoff) on a ``reply`` event signal;
 * the same search attributes, set whenever the lead comes to rest (on each wait) and at
   the end; ``set_current_details`` and ``summary=`` on activities and timers, as cadence does;
+* the same memo: lead facts at start, a compact stage log upserted when the stage changes;
 * ``record_exit`` at the end, ``deliver_handoff`` on a reply.
 
 It is what a careful engineer writes by hand: straight-line code, one upsert per step.
@@ -69,6 +70,8 @@ class HandWrittenNurture:
         self.history: list[dict[str, Any]] = []
         self.lead: dict[str, Any] = {}
         self.day = timedelta(days=1)
+        self.stages: list[list[Any]] = []
+        self.outcome: dict[str, Any] | None = None
 
     @workflow.signal(name="event")
     def event(self, inp: dict[str, Any]) -> None:
@@ -174,6 +177,7 @@ class HandWrittenNurture:
         if self.first_rest:  # what cadence's enrollment does not set yet
             updates = [STAGE.value_set("nurture"), SCORE.value_set(0), TOUCHES.value_set(self.touches), *updates]
             self.first_rest = False
+            self.stage("nurture", "enrolled")
         workflow.upsert_search_attributes([*updates, NEXT_AT.value_set(until)])
         workflow.set_current_details(f"**{CADENCE}** · lead `{self.lead.get('id')}` · touches {self.touches}/7\n\n"
                                      f"**Next:** {summary} at {_iso(until)}")
@@ -183,6 +187,14 @@ class HandWrittenNurture:
             pass
         if self.replied:
             raise Replied()
+
+    def stage(self, name: str, why: str) -> None:
+        """The compact stage log in the memo (for reports), written when the stage changes, as cadence does."""
+        now = _iso(workflow.now())
+        if self.stages:
+            self.stages[-1][2] = now
+        self.stages.append([name, now, None, why])
+        workflow.upsert_memo({"stages": self.stages, "touches": {"all": self.touches}, "outcome": self.outcome})
 
     # -- ends -------------------------------------------------------------------------
     async def handoff(self) -> dict[str, Any]:
@@ -204,6 +216,8 @@ class HandWrittenNurture:
         if outcome == "disqualified":
             updates.append(REASON.value_set(reason))
         workflow.upsert_search_attributes(updates)
+        self.outcome = {"kind": outcome, "reason": reason, "to": to, "at": _iso(workflow.now())}
+        self.stage("handed_off" if outcome == "handoff" else "disqualified", reason)
         workflow.set_current_details(f"**{CADENCE}** · lead `{self.lead.get('id')}` · {outcome}: {reason}")
         await workflow.execute_activity(
             "cadence.record_exit",
@@ -223,6 +237,8 @@ def start_args(lead: dict[str, Any], task_queue: str, *, day_seconds: float = 86
         pairs.append(SearchAttributePair(K("CadenceOwner"), str(lead["owner"])))
     return dict(workflow=NAME, arg={"lead": lead, "day_seconds": day_seconds}, id=f"lead-{lead['id']}",
                 task_queue=task_queue, search_attributes=TypedSearchAttributes(pairs),
+                memo={"source": lead.get("source", "marketing"), "campaign": lead.get("campaign", ""),
+                      "deal_size": lead.get("deal_size"), "owner": lead.get("owner", ""), "cadence": CADENCE},
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 static_summary=f"{CADENCE} · lead {lead['id']}",
                 static_details=f"**Cadence:** {CADENCE} (hand-written)\n**Touches (7):** call, voicemail, email, "

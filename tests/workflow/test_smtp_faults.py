@@ -1,0 +1,57 @@
+"""SMTP faults: transient ones are retried and the lead waits; a long outage is recorded, never silent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cadence import client as api
+from cadence import ir
+from cadence.lead import parse_lead
+from tests.engine.plans import email, end, make_plan
+
+PLAN = make_plan([email("hello", wait=2), email("again"), end("bye")])
+
+
+class Flaky:
+    """Answers 451 to the first ``failures`` RCPT commands, then accepts."""
+
+    def __init__(self, mailbox: Any, failures: int) -> None:
+        self.accept, self.failures = mailbox.handle_RCPT, failures
+        self.attempts = 0
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            return "451 4.3.0 try again later"
+        return await self.accept(server, session, envelope, address, options)
+
+
+async def test_a_transient_failure_is_retried_with_backoff_and_sent_once(rig):
+    flaky = Flaky(rig.mailbox, failures=3)
+    rig.mailbox.handle_RCPT = flaky.handle_RCPT  # type: ignore[method-assign]
+    lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example"})
+    started = await api.enroll(rig.client, PLAN, lead, task_queue=rig.task_queue)
+    result = await started.handle.result()
+    assert flaky.attempts == 5  # three refusals, then the two emails
+    sent = [h for h in result["history"] if h["kind"] == "touch"]
+    assert [(h["step"], h["outcome"]) for h in sent] == [("hello", "sent"), ("again", "sent")]
+    ids = [m["Message-ID"] for m in rig.mailbox.to("pat@buyer.example")]
+    assert len(ids) == len(set(ids)) == 2
+    history = await started.handle.fetch_history()
+    retried = [e for e in history.events if e.HasField("activity_task_started_event_attributes")]
+    assert retried[0].activity_task_started_event_attributes.attempt == 4  # the UI shows the retries
+
+
+async def test_an_smtp_outage_longer_than_the_window_is_recorded_and_the_cadence_goes_on(rig):
+    rig.mailbox.refuse["pat@buyer.example"] = "421 4.3.2 service shutting down"
+    plan = make_plan([email("hello", wait=3), ir.CallStep("ring", brief="calls/ring.md.j2", assignee="owner",
+                                                          due=ir.Duration(1, "days")), end("bye")])
+    lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example", "owner": "dana"})
+    started = await api.enroll(rig.client, plan, lead, task_queue=rig.task_queue)
+    result = await started.handle.result()
+    hello = next(h for h in result["history"] if h["step"] == "hello" and h["kind"] == "touch")
+    assert hello["outcome"] == "failed"
+    assert "try again" in hello["detail"] or "421" in hello["detail"] or "deferred" in hello["detail"]
+    assert any(h["step"] == "ring" and h["kind"] == "task" for h in result["history"])  # the next step still ran
+    assert result["history"][-1]["outcome"] == "disqualified"
