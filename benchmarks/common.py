@@ -207,7 +207,24 @@ async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
 @contextlib.asynccontextmanager
 async def dev_server(db_file: str | None = None, port: int | None = None) -> AsyncIterator[WorkflowEnvironment]:
     """``temporal server start-dev`` in memory (or on ``db_file``), cadence's search attributes registered."""
-    env = await WorkflowEnvironment.start_local(
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the server inherits stdout and prints a banner: keep the figures clean
+    try:
+        env = await _start_local(db_file, port)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def _start_local(db_file: str | None, port: int | None) -> WorkflowEnvironment:
+    return await WorkflowEnvironment.start_local(
         dev_server_existing_path=TEMPORAL_BIN, search_attributes=SEARCH_KEYS, ui=False,
         dev_server_database_filename=db_file, port=port,
         dev_server_log_level="error",
@@ -215,10 +232,6 @@ async def dev_server(db_file: str | None = None, port: int | None = None) -> Asy
                                "--dynamic-config-value", "frontend.rps=100000",
                                "--dynamic-config-value", "frontend.namespaceCount=100000"],
     )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 # ---------------------------------------------------------------- workers
