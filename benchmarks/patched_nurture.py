@@ -1,12 +1,15 @@
 """Cadence's workflow with the proposed fix for figure 1, to measure it without editing ``workflows/``.
 
-The fix (to make in ``workflows/nurture.py``, ``NurtureWorkflow.run``): publish the
-search attributes only when the lead comes to rest (a ``Wait``), not before every
-activity. Before a ``Touch``/``OpenTask`` the engine sets ``next_action.at`` to *now*
-(``cadence/engine.py``, ``Engine._remember``), so ``CadenceNextActionAt`` changes and
-``_publish`` writes one ``UpsertWorkflowSearchAttributes`` event (a billable action)
-per touch that nobody can observe: the activity starts in the same workflow task.
-``_finish`` and the track switch already publish on their own.
+The fix (to make in ``workflows/nurture.py``, ``NurtureWorkflow.run``): call ``self._publish()``
+only when the lead comes to rest (a ``Wait``; ``_finish`` and the track switch already publish
+on their own), not after every ``next_command``. Before a ``Touch``/``OpenTask`` the engine sets
+``next_action.at`` to *now* (``cadence/engine.py``, ``Engine._remember``), so ``CadenceNextActionAt``
+changes and ``_publish`` writes one ``UpsertWorkflowSearchAttributes`` event (a billable action)
+per touch that nobody can observe: the activity is scheduled in the same workflow task, and the
+next rest publishes the real next time anyway.
+
+Implemented here as a subclass that skips ``_publish`` when the command just decided is a touch
+or a task, so it follows whatever ``NurtureWorkflow.run`` currently does.
 """
 
 from __future__ import annotations
@@ -28,28 +31,17 @@ NAME = "CadenceNurturePublishAtRest"
 class PublishAtRestNurture(NurtureWorkflow):
     @workflow.run
     async def run(self, inp: NurtureInput) -> dict[str, Any]:
-        while True:
-            command = self.engine.next_command(self.now())
-            if isinstance(command, eng.Wait):
-                self._publish()  # the only change: not before touches, tasks and the finish
-                if self._should_continue_as_new():
-                    await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(self._carry(self.plan))
-                await self._wait(command)
-            elif isinstance(command, eng.Touch):
-                await self._touch(command)
-            elif isinstance(command, eng.OpenTask):
-                await self._open_task(command)
-            elif isinstance(command, eng.SwitchTrack):
-                import dataclasses
+        self._skip_publish = False
+        decide = self.engine.next_command
 
-                parent = self.plan
-                track = parent.track(command.track)
-                self.plan = dataclasses.replace(track, tracks=parent.tracks)
-                self.engine.plan = self.plan
-                self.engine.switch_to(self.plan, self.now(), command.reason)
-                self._publish()
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carry(self.plan))
-            elif isinstance(command, eng.Finish):
-                return await self._finish(command)
+        def next_command(now: Any) -> Any:
+            command = decide(now)
+            self._skip_publish = isinstance(command, (eng.Touch, eng.OpenTask))
+            return command
+
+        self.engine.next_command = next_command  # type: ignore[method-assign]
+        return await super().run(inp)
+
+    def _publish(self) -> None:
+        if not getattr(self, "_skip_publish", False):
+            super()._publish()

@@ -26,11 +26,13 @@ with workflow.unsafe.imports_passed_through():
     from cadence.messages import (
         QUERY_STATE,
         SIGNAL_EVENT,
+        UPDATE_ACCEPT,
         UPDATE_DISQUALIFY,
         UPDATE_HANDOFF,
         UPDATE_LEAD,
         UPDATE_LOG_OUTCOME,
         UPDATE_PAUSE,
+        UPDATE_REJECT,
         UPDATE_RESUME,
         WORKFLOW_NAME,
         EventInput,
@@ -78,6 +80,7 @@ class NurtureWorkflow:
             self.engine = eng.Engine(self.plan, eng.LeadState.from_dict(inp.state), wf_id)
         self.woken = False
         self.published: dict[str, Any] = {}
+        self.delivery: dict[str, Any] = {}
 
     # -- clock ----------------------------------------------------------------
     def now(self) -> datetime:
@@ -117,6 +120,11 @@ class NurtureWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._carry(self.plan))
             elif isinstance(command, eng.Finish):
+                if command.outcome == "handoff" and command.deliver:
+                    await self._deliver(command)
+                    if self.plan.acceptance is not None:
+                        self.engine.handed_off(command, self.now())
+                        continue
                 return await self._finish(command)
 
     async def _wait(self, command: eng.Wait) -> None:
@@ -201,21 +209,7 @@ class NurtureWorkflow:
             "cause": command.summary,
         }
         if command.outcome == "handoff":
-            result["to"] = command.to
-            try:
-                handoff = await workflow.execute_activity(
-                    rq.DELIVER_HANDOFF,
-                    rq.HandoffRequest(workflow_id=wf_id, lead=e.state.lead, assignee=command.to,
-                                      sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
-                                      plan_name=plan.name, plan_version=plan.sha256),
-                    result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
-                    schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
-                    summary=command.summary)
-                result["dossier"] = handoff.dossier
-                result["delivered_to"] = list(handoff.delivered_to)
-            except ActivityError as err:
-                result["dossier"] = None
-                result["delivery_error"] = _cause(err)
+            result.update(to=command.to, **self.delivery)
         e.finished(command, self.now())
         self._publish()
         snapshot = e.snapshot(self.now())
@@ -230,6 +224,22 @@ class NurtureWorkflow:
             start_to_close_timeout=timedelta(minutes=1), retry_policy=FILE_RETRY, summary=f"record exit: {command.outcome}")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
+
+    async def _deliver(self, command: eng.Finish) -> None:
+        """Build the dossier and deliver it to the assignee; a failure is recorded in the result."""
+        e, plan = self.engine, self.plan
+        try:
+            handoff = await workflow.execute_activity(
+                rq.DELIVER_HANDOFF,
+                rq.HandoffRequest(workflow_id=workflow.info().workflow_id, lead=e.state.lead, assignee=command.to,
+                                  sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
+                                  plan_name=plan.name, plan_version=plan.sha256),
+                result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
+                schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
+                summary=command.summary)
+            self.delivery = {"dossier": handoff.dossier, "delivered_to": list(handoff.delivered_to)}
+        except ActivityError as err:
+            self.delivery = {"dossier": None, "delivery_error": _cause(err)}
 
     # -- continue-as-new -------------------------------------------------------------
     def _should_continue_as_new(self) -> bool:
@@ -252,7 +262,9 @@ class NurtureWorkflow:
             "CadenceTouches": sum(st.touches_by_channel.values()),
             "CadenceScore": self.engine.score(),
             "CadenceNextActionAt": _real_time(self, nxt["at"]) if nxt and nxt.get("at") and st.status != "ended" else None,
-            "CadenceOutcome": (st.outcome or {}).get("kind", "") or ("paused" if st.status == "paused" else "active"),
+            "CadenceOutcome": (st.outcome or {}).get("kind", "") or ("paused" if st.status == "paused" else
+                                                                     "awaiting_acceptance" if st.phase == "acceptance"
+                                                                     else "active"),
             "CadenceReason": (st.outcome or {}).get("reason", "") if st.outcome and st.outcome.get("kind") == "disqualified" else "",
             "CadenceOwner": str(st.lead.get("owner", "")),
             "CadenceSource": str(st.lead.get("source", "")),
@@ -354,6 +366,32 @@ class NurtureWorkflow:
     def _check_resume(self, inp: OperatorInput) -> None:
         _reject_on(lambda: _require(self.engine.state.status == "paused",
                                     f"lead {self.engine.state.lead.get('id')} is {self.engine.state.status}, not paused"))
+
+    @workflow.update(name=UPDATE_ACCEPT)
+    def accept(self, inp: OperatorInput) -> UpdateResult:
+        """Sales accepts the handed-off lead."""
+        _reject_on(lambda: self.engine.accept(inp.by, inp.note, self.now()))
+        self.woken = True
+        return UpdateResult(True, "accepted")
+
+    @accept.validator
+    def _check_accept(self, inp: OperatorInput) -> None:
+        _reject_on(self.engine.check_acceptance_answer)
+
+    @workflow.update(name=UPDATE_REJECT)
+    def reject(self, inp: OperatorInput) -> UpdateResult:
+        """Sales rejects the handed-off lead; it is recycled into the cadence's nurture track."""
+        _reject_on(lambda: self.engine.reject(inp.reason, inp.by, self.now()))
+        self.woken = True
+        return UpdateResult(True, f"rejected: back to {self.plan.acceptance.recycle if self.plan.acceptance else 'nurture'}")
+
+    @reject.validator
+    def _check_reject(self, inp: OperatorInput) -> None:
+        def check() -> None:
+            self.engine.check_acceptance_answer()
+            if not inp.reason.strip():
+                raise eng.RejectedInput("a rejection needs a reason (what is missing, why it is not a fit)")
+        _reject_on(check)
 
     def _ensure_active(self) -> None:
         if self.engine.state.status == "ended":

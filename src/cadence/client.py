@@ -40,11 +40,13 @@ from cadence.messages import (
     DEFAULT_TASK_QUEUE,
     QUERY_STATE,
     SIGNAL_EVENT,
+    UPDATE_ACCEPT,
     UPDATE_DISQUALIFY,
     UPDATE_HANDOFF,
     UPDATE_LEAD,
     UPDATE_LOG_OUTCOME,
     UPDATE_PAUSE,
+    UPDATE_REJECT,
     UPDATE_RESUME,
     WORKFLOW_ID_PREFIX,
     WORKFLOW_NAME,
@@ -297,6 +299,16 @@ async def disqualify(client: Client, lead_id: str, reason: str, *, note: str = "
     return await _update(client, lead_id, UPDATE_DISQUALIFY, OperatorInput(reason=reason, note=note, by=by))
 
 
+async def accept(client: Client, lead_id: str, *, note: str = "", by: str = "") -> UpdateResult:
+    """Sales accepts a handed-off lead."""
+    return await _update(client, lead_id, UPDATE_ACCEPT, OperatorInput(note=note, by=by))
+
+
+async def reject(client: Client, lead_id: str, reason: str, *, by: str = "") -> UpdateResult:
+    """Sales rejects a handed-off lead; it goes back to nurture with its history."""
+    return await _update(client, lead_id, UPDATE_REJECT, OperatorInput(reason=reason, by=by))
+
+
 async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:
     """Stop the lead's touches until resumed."""
     return await _update(client, lead_id, UPDATE_PAUSE, OperatorInput(by=by))
@@ -449,6 +461,7 @@ async def task(client: Client, task_id: str) -> dict[str, Any]:
 
 __all__ = [
     "ActionRefused",
+    "accept",
     "EnrollResult",
     "LeadRow",
     "disqualify",
@@ -462,6 +475,7 @@ __all__ = [
     "open_tasks",
     "pause",
     "register_search_attributes",
+    "reject",
     "resume",
     "send_event",
     "state",

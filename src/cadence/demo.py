@@ -103,7 +103,7 @@ class DemoActor:
             await asyncio.sleep(interval)
 
     async def act_once(self) -> None:
-        """Complete the open tasks and let some leads reply."""
+        """Complete the open tasks, answer handoffs as sales, and let some leads reply."""
         for task in await api.open_tasks(self.client):
             roll = _roll(task["task_id"])
             if roll < 30:
@@ -121,6 +121,13 @@ class DemoActor:
             await api.log_outcome(self.client, task["task_id"], outcome, notes=f"demo rep: {outcome.replace('_', ' ')}",
                                   learned=learned, by=task["assignee"])
             self.log(f"demo: {task['assignee']} logged {outcome} on {task['task_id']}")
+        async for row in api.list_leads(self.client, api.list_query(outcome="awaiting_acceptance"), limit=100):
+            if _roll(row.lead_id, "accept") < 80:
+                await api.accept(self.client, row.lead_id, note="demo: will call this week", by=row.owner or "sales")
+                self.log(f"demo: sales accepted lead {row.lead_id}")
+            else:
+                await api.reject(self.client, row.lead_id, "demo: no budget this year", by=row.owner or "sales")
+                self.log(f"demo: sales rejected lead {row.lead_id}; back to nurture")
         async for row in api.list_leads(self.client, api.list_query(outcome="active"), limit=100):
             if row.lead_id in self.replied or row.touches < 2 or _roll(row.lead_id, "reply") >= 25:
                 continue

@@ -98,6 +98,8 @@ class Finish:
     sections: tuple[str, ...] = ()
     by: str = ""
     summary: str = ""
+    deliver: bool = True
+    """Deliver the dossier to ``to``; false when sales accepted a lead delivered before."""
     kind: Literal["finish"] = "finish"
 
 
@@ -153,6 +155,8 @@ class LeadState:
     """Cadences this lead went through before the current one."""
     task_seq: int = 0
     next_action: dict[str, Any] | None = None
+    acceptance: dict[str, Any] | None = None
+    """While sales decides: to, deadline, escalated, reason, sections, answer."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
@@ -205,7 +209,7 @@ class Engine:
         st.tracks.append(f"{st.cadence}@{st.version[:12]}")
         st.cadence, st.version = plan.name, plan.sha256
         st.pc, st.phase, st.wait_until, st.open_task = 0, "enter", None, None
-        st.visits, st.loops, st.pending = {}, {}, []
+        st.visits, st.loops, st.pending, st.acceptance = {}, {}, [], None
         self.plan = plan
         self._history(now, "stage", detail=f"moved to track {plan.name}: {reason}")
         self._enter_stage(f"track:{plan.name}", now, reason)
@@ -234,6 +238,8 @@ class Engine:
         st = self.state
         if st.phase == "prequalify":
             return self._prequalify(now)
+        if st.phase == "acceptance":
+            return self._acceptance(now)
         if st.phase in ("waiting", "loop_wait", "window", "task_open"):
             until = _parse(st.wait_until) if st.wait_until else now
             if now < until:
@@ -506,10 +512,72 @@ class Engine:
         st.status = "active"
         self._history(now, "operator", outcome="resumed", by=by)
 
+    # -- sales acceptance ---------------------------------------------------------
+    def handed_off(self, command: Finish, now: datetime) -> None:
+        """The dossier went to ``command.to``; wait for sales to accept (the plan has acceptance)."""
+        acceptance = self.plan.acceptance
+        assert acceptance is not None
+        st = self.state
+        escalated = bool(st.acceptance and st.acceptance.get("escalated"))
+        deadline = schedule.add_duration(self.plan.schedule, self.tz, now, acceptance.deadline)
+        st.acceptance = {"to": command.to, "deadline": _iso(deadline), "escalated": escalated,
+                         "reason": command.reason, "sections": list(command.sections), "answer": None}
+        st.phase, st.wait_until = "acceptance", _iso(deadline)
+        self._history(now, "stage", outcome="handed_off", by=command.by,
+                      detail=f"to {command.to}, to accept by {_iso(deadline)}: {command.reason}")
+        self._enter_stage("handed_off", now, command.reason)
+
+    def check_acceptance_answer(self) -> dict[str, Any]:
+        """The pending acceptance; refuses when the lead is not waiting for sales."""
+        st = self.state
+        if st.phase != "acceptance" or st.acceptance is None or st.acceptance.get("answer"):
+            raise RejectedInput(f"lead {st.lead.get('id')} is not waiting for sales to accept it (stage {st.stage})")
+        return st.acceptance
+
+    def accept(self, by: str, note: str, now: datetime) -> None:
+        """Sales accepted the lead: the nurture ends in an accepted handoff."""
+        pending = self.check_acceptance_answer()
+        pending["answer"] = {"accepted": True, "by": by, "note": note}
+        self._history(now, "operator", outcome="accepted", by=by, detail=note)
+
+    def reject(self, reason: str, by: str, now: datetime) -> None:
+        """Sales rejected the lead: it goes back to nurture on the recycle track."""
+        pending = self.check_acceptance_answer()
+        if not reason.strip():
+            raise RejectedInput("a rejection needs a reason (what is missing, why it is not a fit)")
+        pending["answer"] = {"accepted": False, "by": by, "note": reason}
+        self._history(now, "operator", outcome="rejected", by=by, detail=reason)
+
+    def _acceptance(self, now: datetime) -> Command:
+        st = self.state
+        acceptance = self.plan.acceptance
+        pending = st.acceptance
+        assert acceptance is not None and pending is not None
+        answer = pending.get("answer")
+        if answer and answer["accepted"]:
+            return Finish("handoff", f"accepted by {answer['by'] or pending['to']}", to=pending["to"],
+                          sections=tuple(pending["sections"]), by=answer["by"], deliver=False,
+                          summary=f"accepted by {answer['by'] or pending['to']}")
+        if answer:
+            return SwitchTrack(acceptance.recycle, f"rejected by sales: {answer['note']}",
+                               f"recycle to {acceptance.recycle}: rejected by sales")
+        until = _parse(st.wait_until) if st.wait_until else now
+        if now < until:
+            return Wait(until, f"waiting for {pending['to']} to accept the lead until {schedule.describe(until, self.tz)}")
+        self._history(now, "stage", outcome="not_accepted", by=pending["to"],
+                      detail=f"{pending['to']} did not accept by {pending['deadline']}")
+        if acceptance.escalate_to and not pending["escalated"]:
+            pending["escalated"] = True
+            return Finish("handoff", f"escalated: {pending['to']} did not accept in time", to=acceptance.escalate_to,
+                          sections=tuple(pending["sections"]), summary=f"escalate to {acceptance.escalate_to}")
+        return SwitchTrack(acceptance.recycle, "nobody accepted the lead by the deadline",
+                           f"recycle to {acceptance.recycle}: not accepted in time")
+
     def finished(self, command: Finish, now: datetime, detail: str = "") -> None:
         """Record that ``command`` (handoff or disqualification) was carried out."""
         st = self.state
-        self._enter_stage("handed_off" if command.outcome == "handoff" else "disqualified", now, command.reason)
+        ended = "disqualified" if command.outcome != "handoff" else ("accepted" if not command.deliver else "handed_off")
+        self._enter_stage(ended, now, command.reason)
         st.status, st.phase, st.open_task, st.next_action = "ended", "ended", None, None
         st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": _iso(now), "by": command.by}
         self._history(now, "stage", outcome=command.outcome, detail=f"{command.reason} {detail}".strip(), by=command.by)

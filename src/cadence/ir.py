@@ -303,6 +303,18 @@ class EventHandler:
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """Sales must accept a handed-off lead by a deadline, or it comes back to nurture."""
+
+    deadline: Duration
+    """How long the assignee has to accept or reject."""
+    recycle: str
+    """Track (an embedded cadence) for rejected leads and leads nobody accepted."""
+    escalate_to: str = ""
+    """Assignee (``queue:NAME`` or an address) after a first missed deadline; empty: recycle at once."""
+
+
+@dataclass(frozen=True)
 class NamedList:
     """A named list of strings usable in expressions as ``lists.NAME``."""
 
@@ -335,6 +347,8 @@ class Plan:
     prequalify: tuple[PrequalRule, ...] = ()
     lists: tuple[NamedList, ...] = ()
     events: tuple[EventHandler, ...] = ()
+    acceptance: Acceptance | None = None
+    """Sales acceptance after handoff; ``None``: the handoff ends the nurture."""
     templates: tuple[TemplateSource, ...] = ()
     tracks: tuple[Plan, ...] = ()
     """Cadences reachable by a ``track`` action, flattened (theirs own none)."""
@@ -491,6 +505,7 @@ def _kind_of(cls: type) -> str:
 
 
 __all__ = [
+    "Acceptance",
     "Action",
     "ActionStep",
     "BusinessHours",

@@ -21,6 +21,8 @@ UPDATE_HANDOFF = "force_handoff"
 UPDATE_DISQUALIFY = "disqualify"
 UPDATE_PAUSE = "pause"
 UPDATE_RESUME = "resume"
+UPDATE_ACCEPT = "accept"
+UPDATE_REJECT = "reject"
 QUERY_STATE = "state"
 
 
@@ -108,11 +110,13 @@ __all__ = [
     "OutcomeInput",
     "QUERY_STATE",
     "SIGNAL_EVENT",
+    "UPDATE_ACCEPT",
     "UPDATE_DISQUALIFY",
     "UPDATE_HANDOFF",
     "UPDATE_LEAD",
     "UPDATE_LOG_OUTCOME",
     "UPDATE_PAUSE",
+    "UPDATE_REJECT",
     "UPDATE_RESUME",
     "UpdateResult",
     "WORKFLOW_ID_PREFIX",

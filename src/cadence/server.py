@@ -8,7 +8,9 @@ keeps a second start from racing the first and says where the running one is.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
+import concurrent.futures
 import contextlib
 import errno
 import json
@@ -75,6 +77,23 @@ def port_in_use(ip: str, port: int) -> bool:
                 return True
             raise ServerError(f"cannot listen on {ip}:{port}: {exc.strerror or exc}") from None
     return False
+
+
+def frontend_ready(address: str, namespace: str = "default", timeout: float = 2.0) -> bool:
+    """Whether a Temporal client can connect to ``address`` now (the frontend reports healthy)."""
+
+    async def probe() -> bool:
+        from temporalio.client import Client
+
+        try:
+            await asyncio.wait_for(Client.connect(address, namespace=namespace), timeout)
+        except (RuntimeError, asyncio.TimeoutError):
+            return False
+        return True
+
+    # A thread of its own: callers may be inside a running event loop (tests, `cadence dev`).
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, probe()).result()
 
 
 def _reachable(ip: str) -> str:
@@ -288,7 +307,8 @@ class EmbeddedServer:
     def _wait_ready(self, timeout: float) -> None:
         assert self.process is not None
         deadline = time.monotonic() + timeout
-        while not port_open(self.ip, self.port):
+        # The port opens before the frontend is healthy ("Frontend is not healthy yet").
+        while not (port_open(self.ip, self.port) and frontend_ready(self.address, self.namespace)):
             code = self.process.poll()
             if code is not None:
                 raise ServerError(f"the Temporal server exited with code {code} while starting: {self.log_tail()}")
@@ -305,5 +325,5 @@ class EmbeddedServer:
         self.stop()
 
 
-__all__ = ["EmbeddedServer", "START_TIMEOUT", "STOP_TIMEOUT", "ServerError", "port_in_use", "port_open",
+__all__ = ["EmbeddedServer", "START_TIMEOUT", "STOP_TIMEOUT", "ServerError", "frontend_ready", "port_in_use", "port_open",
            "temporal_binary"]

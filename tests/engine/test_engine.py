@@ -311,3 +311,60 @@ def test_a_condition_failing_on_this_leads_data_counts_as_false_and_is_recorded(
         "expression \"lead.title | lower == 'cfo'\": 'dict object' has no attribute 'title' (counted as false)",
         "assignee: handoff.to: 'dict object' has no attribute 'missing_field'; sent to queue:sales",
     ]
+
+
+def _acceptance_plan(escalate_to: str = "queue:managers") -> ir.Plan:
+    track = make_plan([email("monthly"), end("bye")], name="stale-monthly")
+    gate = ir.GateStep("assess", (ir.GateRule(None, ir.HandoffAction("dana@seller.example")),))
+    return ir.seal(ir.Plan(**{**{f: getattr(make_plan([email("one"), gate], tracks=(track,)), f)
+                                 for f in ir.Plan.__dataclass_fields__},
+                              "acceptance": ir.Acceptance(days(2), "stale-monthly", escalate_to)}))
+
+
+def _to_handoff(engine: Engine) -> Finish:
+    engine.touch_done(engine.next_command(T0), T0)
+    cmd = engine.next_command(T0)
+    assert isinstance(cmd, Finish) and cmd.deliver
+    engine.handed_off(cmd, T0)
+    return cmd
+
+
+def test_sales_accepts_a_handed_off_lead():
+    engine = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(engine)
+    wait = engine.next_command(T0)
+    assert isinstance(wait, Wait) and wait.until == T0 + timedelta(days=2)
+    assert wait.summary.startswith("waiting for dana@seller.example to accept the lead until")
+    engine.accept("dana", "calling tomorrow", T0 + timedelta(hours=5))
+    final = engine.next_command(T0 + timedelta(hours=5))
+    assert final == Finish("handoff", "accepted by dana", to="dana@seller.example", by="dana", deliver=False,
+                           summary="accepted by dana")
+    engine.finished(final, T0 + timedelta(hours=5))
+    assert [s["stage"] for s in engine.state.stages][-3:] == ["sales_ready", "handed_off", "accepted"]
+
+
+def test_a_rejected_lead_is_recycled_with_its_history():
+    engine = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(engine)
+    with pytest.raises(RejectedInput, match="^a rejection needs a reason"):
+        engine.reject(" ", "dana", T0)
+    engine.reject("no budget until next year", "dana", T0)
+    cmd = engine.next_command(T0)
+    assert cmd == SwitchTrack("stale-monthly", "rejected by sales: no budget until next year",
+                              "recycle to stale-monthly: rejected by sales")
+    with pytest.raises(RejectedInput, match="is not waiting for sales to accept it"):
+        engine.accept("dana", "", T0)
+
+
+def test_no_answer_escalates_once_then_recycles():
+    engine = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(engine)
+    later = T0 + timedelta(days=2)
+    escalation = engine.next_command(later)
+    assert isinstance(escalation, Finish) and escalation.to == "queue:managers" and escalation.deliver
+    engine.handed_off(escalation, later)
+    recycle = engine.next_command(later + timedelta(days=2))
+    assert isinstance(recycle, SwitchTrack) and recycle.reason == "nobody accepted the lead by the deadline"
+    misses = [h["detail"] for h in engine.state.history if h["outcome"] == "not_accepted"]
+    assert misses == ["dana@seller.example did not accept by 2026-11-04T14:00:00Z",
+                      "queue:managers did not accept by 2026-11-06T14:00:00Z"]

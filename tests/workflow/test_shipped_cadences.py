@@ -46,11 +46,16 @@ def at(text: str) -> datetime:
 
 
 async def play_rep(rig: Any, handle: Any, answers: dict[str, tuple[str, dict[str, str]]], step: timedelta = timedelta(hours=6)) -> None:
-    """Act as the rep: complete each open task whose step has an answer, skipping time in small steps."""
+    """Act as the rep: complete each open task whose step has an answer (and accept the handoff when
+    ``answers`` has ``accept``), skipping time in small steps."""
     for _ in range(2000):
         state = await handle.query(QUERY_STATE, result_type=dict)
         if state["status"] == "ended":
             return
+        if state["phase"] == "acceptance" and "accept" in answers:
+            answers.pop("accept")
+            await api.accept(rig.client, state["lead_id"], note="taking it", by="dana")
+            continue
         task = state["open_task"]
         if task and task["step"] in answers:
             outcome, learned = answers.pop(task["step"])
@@ -127,9 +132,11 @@ async def test_a_reply_in_week_three_brings_a_call_within_the_send_window(rig):
     expected = schedule.next_window_start(PLANS["enterprise-nurture"].schedule, "America/Chicago", at(reply["at"]))
     assert abs(at(opened["at"]) - expected) < timedelta(seconds=5)  # moved at once, not at the next scheduled step
     assert state["engagement"]["replies"] == 1
-    await play_rep(rig, handle, {"follow-up-call": ("meeting_booked", {"urgency": "board meeting in May"})})
+    await play_rep(rig, handle, {"follow-up-call": ("meeting_booked", {"urgency": "board meeting in May"}),
+                                 "accept": ("", {})})
     result = await handle.result()
     assert result["outcome"] == "handoff" and result["to"] == "dana@seller.example"
+    assert result["reason"] == "accepted by dana"  # sales accepted within the cadence's deadline
 
 
 async def test_meeting_booked_event_hands_off_immediately_with_a_dossier(rig):
@@ -149,6 +156,7 @@ async def test_qualified_over_several_calls_and_handed_off_with_a_complete_dossi
         "follow-up-call": ("connected", {"decision_makers": "COO Kim and CFO Ruiz", "budget": "$120k in FY27 plan",
                                          "decision_maker_engaged": "COO joined the call",
                                          "pain_validated": "a third of inbound leads never called back"}),
+        "accept": ("", {}),
     })
     result = await handle.result()
     assert result["outcome"] == "handoff" and result["to"] == "dana@seller.example"
@@ -211,3 +219,14 @@ async def test_junk_is_culled_by_data_alone_before_any_touch(rig, overrides, rea
     assert (result["outcome"], result["reason"]) == ("disqualified", reason)
     assert result["cause"] == f"pre-qualification: {note}"
     assert touches(result) == []
+
+
+async def test_an_enterprise_handoff_nobody_accepts_is_escalated_then_recycled(rig):
+    lead, handle = await enroll(rig, "enterprise-nurture")
+    await rig.env.sleep(timedelta(days=3))
+    await api.send_event(rig.client, lead.id, "meeting", {"detail": "booked a demo"}, source="calendar")
+    result = await handle.result()
+    not_accepted = [h["by"] for h in result["history"] if h["outcome"] == "not_accepted"]
+    assert not_accepted == ["dana@seller.example", "queue:sales-managers"]
+    assert any("stale-monthly" in h["detail"] for h in result["history"] if h["kind"] == "stage")
+    assert result["reason"] == "no_response"  # the year on the long-term track ran out; the lead was never dropped

@@ -376,6 +376,38 @@ def disqualify(lead_id: str, reason: str, note: str) -> None:
 
 @click.command()
 @click.argument("lead_id")
+@click.option("--note", default="", help="For the history (e.g. when you will call).")
+@click.option("--by", default="", help="Who accepts (default: the assignee).")
+def accept(lead_id: str, note: str, by: str) -> None:
+    """Sales accepts a handed-off lead before the cadence's deadline.
+
+    \b
+    Example:
+      cadence accept L-1001 --by dana --note "calling Tuesday"
+    """
+    from cadence import client as api
+
+    click.echo(_run(lambda client, _s: api.accept(client, lead_id, note=note, by=by or "cli")).message)
+
+
+@click.command()
+@click.argument("lead_id")
+@click.option("--reason", required=True, help="Why sales does not take the lead now.")
+@click.option("--by", default="", help="Who rejects.")
+def reject(lead_id: str, reason: str, by: str) -> None:
+    """Sales rejects a handed-off lead: it goes back to nurture with its history.
+
+    \b
+    Example:
+      cadence reject L-1001 --reason "no budget until Q3" --by dana
+    """
+    from cadence import client as api
+
+    click.echo(_run(lambda client, _s: api.reject(client, lead_id, reason, by=by or "cli")).message)
+
+
+@click.command()
+@click.argument("lead_id")
 def pause(lead_id: str) -> None:
     """Pause a lead: no touches until resumed (example: cadence pause L-1001)."""
     from cadence import client as api

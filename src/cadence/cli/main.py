@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "list": "cadence.cli.leads:list_",
     "handoff": "cadence.cli.leads:handoff",
     "disqualify": "cadence.cli.leads:disqualify",
+    "accept": "cadence.cli.leads:accept",
+    "reject": "cadence.cli.leads:reject",
     "pause": "cadence.cli.leads:pause",
     "resume": "cadence.cli.leads:resume",
     "worker": "cadence.cli.run:worker",
@@ -33,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "server": "cadence.cli.ops:server",
     "sink": "cadence.cli.ops:sink",
     "config": "cadence.cli.ops:config",
+    "report": "cadence.cli.report:report",
+    "codec-server": "cadence.cli.codec:codec_server",
 }
 
 
@@ -65,6 +69,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage)."""
+    _EXIT[0] = 0  # main() may run many times in one process (tests, library use)
     try:
         cli.main(args=argv, prog_name="cadence", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -1,12 +1,9 @@
-"""``cadence server``, ``worker``, ``dev``, ``sink`` and ``config``: running cadence."""
+"""``cadence worker`` and ``cadence dev``: running cadence (``server``, ``sink``, ``config``: cli/ops.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import signal
-from pathlib import Path
 from typing import Any
 
 import click
@@ -40,39 +37,10 @@ _config_option = click.option("--config", "config", type=click.Path(dir_okay=Fal
                               help="Config file (default: $CADENCE_CONFIG or ./cadence.toml).")
 
 
-@click.command()
-@_config_option
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def config(config: str | None, as_json: bool) -> None:
-    """Show the effective settings and where each comes from (secrets masked).
-
-    Settings come from defaults, then ./cadence.toml (or --config), then
-    CADENCE_* environment variables (CADENCE_TEMPORAL_ADDRESS, CADENCE_SMTP_HOST ...).
-
-    \b
-    Examples:
-      cadence config
-      CADENCE_TEMPORAL_ADDRESS=temporal.internal:7233 cadence config --json
-    """
-    rows = _settings(config).describe()
-    if as_json:
-        click.echo(json.dumps({k: {"value": v, "source": s} for k, v, s in rows}, indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("setting", "value", "source")
-    for row in rows:
-        table.add_row(*row)
-    Console().print(table)
-
-
 def _server(settings: Any, ip: str | None, port: int | None, ui_port: int | None, db: str | None, headless: bool) -> Any:
     from cadence.server import EmbeddedServer
 
-    return EmbeddedServer(state_dir=Path(settings.state_dir), database=db or settings.database,
-                          ip=ip or settings.server_ip, port=port or settings.server_port,
-                          ui_port=None if headless else (ui_port or settings.ui_port), namespace=settings.namespace)
+    return EmbeddedServer.from_settings(settings, ip=ip, port=port, ui_port=ui_port, database=db, headless=headless)
 
 
 def _server_options(fn: Any) -> Any:
@@ -85,49 +53,6 @@ def _server_options(fn: Any) -> Any:
     ]):
         fn = option(fn)
     return fn
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGINT/SIGTERM."""
-    stop = asyncio.Event()
-
-    async def wait() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-
-    asyncio.run(wait())
-
-
-@click.command()
-@_config_option
-@_server_options
-def server(config: str | None, ip: str | None, port: int | None, ui_port: int | None, db: str | None,
-           headless: bool) -> None:
-    """Run the embedded Temporal dev server (SQLite, Web UI, cadence's search attributes).
-
-    \b
-    Examples:
-      cadence server
-      cadence server --db :memory: --port 7300 --ui-port 8300
-    """
-    from cadence.server import ServerError
-
-    srv = _server(_settings(config), ip, port, ui_port, db, headless)
-    try:
-        srv.start()
-    except ServerError as exc:
-        raise CadenceCLIError(str(exc)) from None
-    click.echo(f"Temporal server at {srv.address} (database {srv.database})")
-    if srv.ui_url:
-        click.echo(f"Web UI at {srv.ui_url}")
-    click.echo("Ctrl-C to stop")
-    try:
-        _wait_for_signal()
-    finally:
-        srv.stop()
-        click.echo("server stopped")
 
 
 @click.command()
@@ -181,31 +106,6 @@ def _run_async(coro: Any) -> None:
         asyncio.run(coro)
     except (NoServerError, ActionRefused) as exc:
         raise CadenceCLIError(str(exc)) from None
-
-
-@click.command()
-@_config_option
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="SMTP port (default 1025).")
-def sink(config: str | None, port: int | None) -> None:
-    """Run a local SMTP sink that stores every message as a file in the outbox.
-
-    \b
-    Example:
-      cadence sink --port 1025   # then read .cadence/outbox/mail/*.eml
-    """
-    from cadence.sink import SmtpSink
-
-    settings = _settings(config)
-    smtp = SmtpSink(settings.outbox / "mail", settings.smtp_host, port or settings.smtp_port)
-    try:
-        smtp.start()
-    except OSError as exc:
-        raise CadenceCLIError(f"cannot listen on {smtp.host}:{smtp.port}: {exc.strerror or exc}") from None
-    click.echo(f"SMTP sink on {smtp.host}:{smtp.port}, storing mail in {smtp.directory}; Ctrl-C to stop")
-    try:
-        _wait_for_signal()
-    finally:
-        smtp.stop()
 
 
 @click.command()

@@ -127,8 +127,17 @@ def build_plan(doc: Document, templates_dir: Path | None) -> ir.Plan:
         prequalify=tuple(ir.PrequalRule(r["reject_if"], r["reason"], r.get("note", "")) for r in data.get("prequalify") or ()),
         lists=tuple(ir.NamedList(name, tuple(values)) for name, values in (data.get("lists") or {}).items()),
         events=tuple(events),
+        acceptance=_acceptance(data.get("acceptance")),
         templates=_templates(steps, templates_dir),
     )
+
+
+def _acceptance(data: dict[str, Any] | None) -> ir.Acceptance | None:
+    if not data:
+        return None
+    deadline = _duration(data["deadline"])
+    assert deadline is not None, "validated"
+    return ir.Acceptance(deadline=deadline, recycle=data["recycle"], escalate_to=data.get("escalate_to", ""))
 
 
 def _schedule(data: dict[str, Any], sched_mod: Any) -> ir.Schedule:
@@ -265,6 +274,8 @@ def _walk_actions(plan: ir.Plan) -> list[ir.Action]:
             actions.append(step.then)
         elif isinstance(step, ir.ActionStep):
             actions.append(step.action)
+    if plan.acceptance is not None:
+        actions.append(ir.TrackAction(plan.acceptance.recycle))
     return actions
 
 

@@ -150,6 +150,7 @@ class _Checker:
         self.check_schedule()
         self.check_prequalify()
         self.check_events()
+        self.check_acceptance()
         self.check_steps()
         if not self.broken:
             self.check_flow()
@@ -226,6 +227,14 @@ class _Checker:
         for event, action in events.items():
             if event in ir.EVENT_KINDS:
                 self.check_action(("on", event), action, source=None, events=True)
+
+    def check_acceptance(self) -> None:
+        acceptance = self.data.get("acceptance")
+        if not isinstance(acceptance, dict):
+            return
+        self.check_duration(("acceptance", "deadline"), acceptance.get("deadline"))
+        if _is_str(acceptance.get("recycle")):
+            self.check_track_target(("acceptance", "recycle"), acceptance["recycle"])
 
     # -- steps -------------------------------------------------------------------
     def check_steps(self) -> None:
