@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -23,6 +23,7 @@ from temporalio.client import (
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
     SearchAttributeKey,
@@ -239,9 +240,20 @@ def lead_id_of_task(task_id: str) -> str:
     return workflow_id[len(WORKFLOW_ID_PREFIX):]
 
 
-async def _update(client: Client, lead_id: str, name: str, arg: Any) -> UpdateResult:
+QUERY_TIMEOUT = timedelta(seconds=10)
+"""How long ``cadence status`` waits for a worker to answer the state query."""
+UPDATE_TIMEOUT = timedelta(seconds=20)
+"""How long a person waits for a worker to take their input before being told none is running."""
+
+
+async def _update(client: Client, lead_id: str, name: str, arg: Any,
+                  timeout: timedelta = UPDATE_TIMEOUT) -> UpdateResult:
     try:
-        return await handle(client, lead_id).execute_update(name, arg, result_type=UpdateResult)
+        return await handle(client, lead_id).execute_update(name, arg, result_type=UpdateResult, rpc_timeout=timeout)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        # Input is written to history only once a worker accepts it, so nothing was recorded.
+        raise ActionRefused(f"no worker took the request for lead {lead_id} within {timeout.total_seconds():.0f} s; "
+                            "nothing was recorded. Is `cadence worker` running? Run the command again when it is") from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         while isinstance(cause, ApplicationError) and cause.__cause__ is not None:
@@ -354,10 +366,13 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
 async def state(client: Client, lead_id: str) -> dict[str, Any]:
     """The lead's full state (works for running and for ended nurtures)."""
     try:
-        return await handle(client, lead_id).query(QUERY_STATE, result_type=dict)
+        return await handle(client, lead_id).query(QUERY_STATE, result_type=dict, rpc_timeout=QUERY_TIMEOUT)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ActionRefused(f"lead {lead_id} is not enrolled") from None
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise ActionRefused(f"no worker answered for lead {lead_id} within {QUERY_TIMEOUT.total_seconds():.0f} s; "
+                                "is `cadence worker` running?") from None
         raise ActionRefused(str(exc)) from None
 
 

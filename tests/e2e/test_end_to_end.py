@@ -196,3 +196,34 @@ def test_operators_pause_resume_update_disqualify_and_hand_off_from_the_cli(stac
     assert {r["lead_id"]: r["reason"] for r in rows}["O-1"] == "competitor"
     missing = stack.cli("status", "NOPE-1", ok=False)
     assert missing.stderr.strip() == "error: lead NOPE-1 is not enrolled"
+
+
+def test_input_while_no_worker_runs_is_refused_clearly_and_not_recorded(tmp_path: Path) -> None:
+    server = EmbeddedServer(state_dir=tmp_path / "state", database=":memory:", port=free_port(), ui_port=None)
+    server.start()
+    try:
+        env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_TASK_QUEUE": "nobody-listens"}
+        stack = Stack(env, Mailbox(), tmp_path)
+        lead = tmp_path / "lead.json"
+        lead.write_text(json.dumps({"id": "W-1", "email": "w@x.example", "first_name": "Wes"}), encoding="utf-8")
+        stack.cli("enroll", "--cadence", str(Path(__file__).parent / "cadences" / "e2e-slow.yaml"), str(lead))
+        # The CLI waits client.UPDATE_TIMEOUT (20 s); the library call below shortens it for the test.
+        refused = subprocess.run([sys.executable, "-c", (
+            "import asyncio, datetime, sys\n"
+            "from cadence import client as api\n"
+            "from cadence.config import load_settings\n"
+            "from cadence.connect import connect\n"
+            "async def main():\n"
+            "    c = await connect(load_settings())\n"
+            "    try:\n"
+            "        await api._update(c, 'W-1', 'pause', api.OperatorInput(by='t'), timeout=datetime.timedelta(seconds=3))\n"
+            "    except api.ActionRefused as e:\n"
+            "        print(e)\n"
+            "asyncio.run(main())\n")], env=env, capture_output=True, text=True, timeout=60)
+        assert refused.stdout.strip() == ("no worker took the request for lead W-1 within 3 s; nothing was recorded. "
+                                          "Is `cadence worker` running? Run the command again when it is")
+        status = stack.cli("status", "W-1", ok=False)  # no worker: the query cannot be answered either
+        assert (status.returncode, status.stderr.strip()) == (
+            1, "error: no worker answered for lead W-1 within 10 s; is `cadence worker` running?")
+    finally:
+        server.stop()

@@ -35,7 +35,7 @@ from cadence import client as api
 from cadence import ir
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
-from cadence.codec import EncryptionCodec, data_converter_from_env
+from cadence.codec import data_converter_from_env
 from cadence.lead import parse_lead
 from cadence.messages import QUERY_STATE
 from cadence.worker import build_worker
