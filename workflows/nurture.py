@@ -295,7 +295,8 @@ class NurtureWorkflow:
         """A system event (reply, bounce, unsubscribe ...); unknown kinds are logged and dropped."""
         try:
             self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal")
-        except eng.RejectedInput as exc:
+        except (eng.RejectedInput, TypeError, ValueError) as exc:
+            # A signal cannot be refused to its sender; a bad one must not wedge the lead either.
             workflow.logger.warning("event refused: %s", exc)
         self.woken = True
 

@@ -60,13 +60,23 @@ async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> Clien
 
     Raises:
         NoServerError: nothing answers in time, or what answers is not a usable Temporal frontend.
-        ConfigError: a TLS file cannot be read.
+        ConfigError: a TLS file cannot be read, or the codec keys are malformed.
     """
+    from temporalio.converter import DataConverter
+
+    from cadence.codec import CodecKeyError, data_converter_from_env
+
+    try:
+        # With CADENCE_CODEC_KEYS set, every payload (lead data, notes, summaries) is encrypted.
+        converter = data_converter_from_env()
+    except CodecKeyError as exc:
+        raise ConfigError(str(exc)) from None
     address = settings.temporal_address
     try:
         return await asyncio.wait_for(
             Client.connect(address, namespace=settings.namespace, tls=tls_config(settings),
-                           api_key=settings.api_key or None, connect_timeout=timedelta(seconds=timeout)),
+                           api_key=settings.api_key or None, connect_timeout=timedelta(seconds=timeout),
+                           data_converter=converter or DataConverter.default),
             # The TCP timeout does not bound a server that accepts and then never answers.
             timeout + 1.0,
         )

@@ -381,9 +381,9 @@ class Engine:
             raise RejectedInput(f"lead {st.lead.get('id')} has ended ({(st.outcome or {}).get('kind')}); no task is open")
         task = st.open_task
         if task is None:
-            raise RejectedInput(f"task {task_id} is not open: lead {st.lead.get('id')} has no open task")
+            raise RejectedInput(f"task {_shown(task_id)} is not open: lead {st.lead.get('id')} has no open task")
         if task["task_id"] != task_id:
-            raise RejectedInput(f"task {task_id} is not open: the open task is {task['task_id']}")
+            raise RejectedInput(f"task {_shown(task_id)} is not open: the open task is {task['task_id']}")
         if outcome not in task["outcomes"]:
             raise RejectedInput(f"unknown outcome {outcome!r}{_did_you_mean(outcome, task['outcomes'])}; "
                                 f"expected one of: {', '.join(task['outcomes'])}")
@@ -435,7 +435,10 @@ class Engine:
             self._history(now, "event", outcome=kind, detail="after the end: ignored", by=source)
             return
         if kind == "lead_updated":
-            self._update_fields(dict(data.get("fields", data)), now, source)
+            fields = data.get("fields", data)
+            if not isinstance(fields, dict):
+                raise RejectedInput("lead_updated needs the changed fields as an object (field: value)")
+            self._update_fields(dict(fields), now, source)
         counter = EVENT_COUNTERS.get(kind)
         if counter:
             st.engagement[counter] += 1
@@ -826,6 +829,11 @@ class Engine:
             return f"waiting for the outcome of {st.open_task['kind']} task {st.open_task['step']} until {schedule.describe(until, self.tz)}"
         what = f"{duration} " if duration is not None else ""
         return f"waiting {what}until {schedule.describe(until, self.tz)}"
+
+
+def _shown(text: str) -> str:
+    """``text`` as is when printable, else quoted: input echoed to terminals and logs stays one line."""
+    return text if isinstance(text, str) and text.isprintable() and len(text) <= 200 else repr(text)[:200]
 
 
 def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:

@@ -186,6 +186,9 @@ class EmbeddedServer:
             cmd += ["--db-filename", self.database]
         # The machine may be offline: the UI must not wait on its news feed.
         cmd += ["--headless"] if self.ui_port is None else ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"]
+        if self.ui_port is not None and os.environ.get("CADENCE_CODEC_ENDPOINT"):
+            # The UI asks `cadence codec-server` to decrypt payloads for operators holding the keys.
+            cmd += ["--ui-codec-endpoint", os.environ["CADENCE_CODEC_ENDPOINT"]]
         for name, kind in SEARCH_ATTRIBUTES.items():
             cmd += ["--search-attribute", f"{name}={kind}"]
         return cmd

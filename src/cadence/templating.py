@@ -50,7 +50,7 @@ def render(source: str, context: Mapping[str, Any], *, name: str = "<string>") -
         raise TemplateError(f"{name}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"{name}: blocked by the sandbox: {exc}") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+    except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError, RecursionError) as exc:
         raise TemplateError(f"{name}: {type(exc).__name__}: {exc}") from None
 
 
@@ -87,7 +87,7 @@ def evaluate(source: str, context: Mapping[str, Any]) -> bool:
         raise TemplateError(f"expression {source!r}: {exc.message}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise TemplateError(f"expression {source!r}: blocked by the sandbox: {exc}") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+    except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError, RecursionError) as exc:
         raise TemplateError(f"expression {source!r}: {type(exc).__name__}: {exc}") from None
 
 

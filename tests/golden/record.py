@@ -4,7 +4,7 @@ Run after a deliberate, patched change to the interpreter (see docs/versioning.m
 
     python -m tests.golden.record
 
-Each scenario writes ``tests/golden/<cadence>--<scenario>--run<N>.json`` (one file per
+Each scenario writes ``tests/golden/<tag>--<cadence>--<scenario>--run<N>.json`` (one file per
 run: a track switch or a long loop continues as new) and ``index.json`` (file -> workflow id); the replay test
 (tests/workflow/test_replay.py) replays every file in CI, so a change that would
 break leads already in flight fails the build.
@@ -54,12 +54,16 @@ async def _qualified_on_calls(env: Any, client: Any, lead_id: str) -> None:
         {"decision_process": "pilot then rollout", "urgency": "renewal in March", "decision_maker_engaged": "COO on call",
          "industry_code": "NAICS 5112", "firmographics": "900 staff", "competition": "Outreach"},
     ]
-    for learned in facts:
+    for learned in [*facts, None]:
         for _ in range(200):
             st = await api.state(client, lead_id)
             if st["status"] == "ended":
                 return
-            if st["open_task"] and st["open_task"]["kind"] == "call":
+            if learned is None:
+                if st["phase"] == "acceptance":
+                    await api.accept(client, lead_id, note="golden: accepted", by="dana")
+                    return
+            elif st["open_task"] and st["open_task"]["kind"] == "call":
                 await api.log_outcome(client, st["open_task"]["task_id"], "connected", notes="good conversation",
                                       learned=learned, by="dana")
                 break
@@ -73,6 +77,8 @@ SCENARIOS: dict[str, Scenario] = {
     "qualified-on-calls": _qualified_on_calls,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
+TAG = "v2"
+"""Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 
 def lead_record(index: int) -> dict[str, Any]:
@@ -119,7 +125,7 @@ async def record(out_dir: Path = GOLDEN) -> list[Path]:
                         run = 1
                         while run_id:  # every run of the chain: tracks and long loops continue as new
                             history = await env.client.get_workflow_handle(lead_wf_id(lead.id), run_id=run_id).fetch_history()
-                            path = out_dir / f"{cadence}--{name}--run{run}.json"
+                            path = out_dir / f"{TAG}--{cadence}--{name}--run{run}.json"
                             path.write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n", encoding="utf-8")
                             index[path.name] = history.workflow_id
                             written.append(path)
@@ -128,7 +134,9 @@ async def record(out_dir: Path = GOLDEN) -> list[Path]:
                             run_id = (last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
                                       if last.HasField("workflow_execution_continued_as_new_event_attributes") else None)
                             run += 1
-                (out_dir / "index.json").write_text(json.dumps(index, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+                known = json.loads((out_dir / "index.json").read_text(encoding="utf-8")) if (out_dir / "index.json").exists() else {}
+                known.update(index)
+                (out_dir / "index.json").write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     finally:
         await env.shutdown()
     return written

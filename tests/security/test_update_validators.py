@@ -130,9 +130,6 @@ def test_on_event(kind: str, data: dict[str, Any], end_it: bool) -> None:
                               may_change=True)
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, ValueError), reason=(
-    "engine.on_event: dict(data['fields']) raises TypeError/ValueError for a non-object 'fields'; in the signal "
-    "handler that fails the workflow task on every replay (a stuck lead). docs/security.md, Known gaps"))
 @pytest.mark.parametrize("fields", [5, "ab", None, [1], True, 1.5], ids=repr)
 def test_lead_updated_event_with_fields_that_are_not_an_object(fields: Any) -> None:
     engine = fresh()

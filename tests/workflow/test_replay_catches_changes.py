@@ -30,7 +30,7 @@ class UnpatchedChange(NurtureWorkflow):
 
 async def test_an_unpatched_interpreter_change_is_caught_by_replay():
     golden = Path(__file__).resolve().parents[1] / "golden"  # not at import: the sandbox re-imports this module
-    name = "enterprise-nurture--never-answers--run1.json"
+    name = "v1--enterprise-nurture--never-answers--run1.json"
     ids = json.loads((golden / "index.json").read_text(encoding="utf-8"))
     history = WorkflowHistory.from_json(ids[name], json.loads((golden / name).read_text(encoding="utf-8")))
     replayer = Replayer(workflows=[UnpatchedChange], workflow_runner=sandbox_runner())

@@ -61,7 +61,10 @@ class BuiltEmail:
 
 def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
     """``text`` without control characters or line breaks, whitespace collapsed, at most ``limit`` chars."""
-    return " ".join(_CONTROL.sub(" ", str(text)).split())[:limit]
+    flat = " ".join(_CONTROL.sub(" ", str(text)).split())[:limit]
+    # An RFC 2047 encoded word ("=?utf-8?q?...=0D=0A...?=") would be decoded back into a line break by
+    # Python's email package (CVE-2024-6923 before 3.11.10); a zero-width space keeps it literal text.
+    return flat.replace("=?", "=\u200b?")
 
 
 def header_id(value: object) -> str:

@@ -38,6 +38,8 @@ class Facts:
     """Qualification attributes named as text: ``'x' in qualified``, ``qualification.x``."""
     imports: tuple[int, ...] = ()
     """Lines of ``include``/``extends``/``import`` tags (unsupported: templates are embedded one by one)."""
+    unsafe: tuple[tuple[str, int], ...] = ()
+    """Attributes reaching Python internals (``__class__``, ``mro``) or mutating data (``append``); refused."""
 
 
 @lru_cache(maxsize=4096)
@@ -119,7 +121,50 @@ def _facts(tree: nodes.Template, imports: tuple[int, ...]) -> Facts:
             lists.append((key, node.lineno))
         elif _is_name(node.node, "qualification") and not (isinstance(node, nodes.Getattr) and key in _LEAD_METHODS):
             attributes.append((key, node.lineno))
-    return Facts(None, names, tuple(sorted(set(lead))), tuple(sorted(set(lists))), tuple(sorted(set(attributes))), imports)
+    return Facts(None, names, tuple(sorted(set(lead))), tuple(sorted(set(lists))), tuple(sorted(set(attributes))), imports,
+                 _unsafe(tree))
+
+
+# The sandbox refuses these when rendering; naming them here reports them at validate time, with a line.
+_INTERNALS = frozenset({"mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_code", "ag_frame", "f_globals",
+                        "func_globals", "func_code"})
+_MUTATORS = frozenset({"append", "extend", "insert", "pop", "popitem", "remove", "reverse", "sort", "clear", "update",
+                       "setdefault", "add", "discard", "difference_update", "intersection_update",
+                       "symmetric_difference_update"})
+
+
+def _unsafe(tree: nodes.Template) -> tuple[tuple[str, int], ...]:
+    found: set[tuple[str, int]] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Call)):
+        if isinstance(node, nodes.Filter):
+            if node.name == "attr" and node.args and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str):
+                name = node.args[0].value
+                if name.startswith("_") or name in _INTERNALS:
+                    found.add((name, node.lineno))
+            continue
+        if isinstance(node, nodes.Call):
+            target = node.node
+            if isinstance(target, nodes.Getattr) and target.attr in _MUTATORS:
+                found.add((target.attr, node.lineno))
+            if (isinstance(target, nodes.Getattr) and target.attr in ("format", "format_map")
+                    and isinstance(target.node, nodes.Const) and isinstance(target.node.value, str)):
+                for field in _format_fields(target.node.value):
+                    if "._" in field or "[_" in field or field.startswith("_"):
+                        found.add((field, node.lineno))
+            continue
+        key = _key(node)
+        if key is not None and (key.startswith("_") or key in _INTERNALS):
+            found.add((key, node.lineno))
+    return tuple(sorted(found, key=lambda item: (item[1], item[0])))
+
+
+def _format_fields(text: str) -> list[str]:
+    import string
+
+    try:
+        return [field for _lit, field, _spec, _conv in string.Formatter().parse(text) if field]
+    except ValueError:
+        return []
 
 
 def _is_name(node: nodes.Node, *names: str) -> bool:

@@ -514,6 +514,9 @@ class _Checker:
             return
         for line in facts.imports:
             self.fail(where, f"{loc(line)}: include, extends and import are not supported", "each template stands alone")
+        for name, line in facts.unsafe:
+            self.fail(where, f"{loc(line)}: '{name}' is not allowed: templates and conditions cannot reach Python "
+                             "internals or change data", "use lead fields, lists and the names the cadence offers")
         for name, line in facts.names:
             if name not in names:
                 self.fail(where, f"{loc(line)}: unknown variable '{name}'{did_you_mean(name, names)}",
