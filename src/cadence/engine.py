@@ -15,7 +15,7 @@ import dataclasses
 import difflib
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Literal, Union
 
 from cadence import ir, schedule, templating
@@ -153,7 +153,6 @@ class LeadState:
     """Why email may no longer be sent (``unsubscribed``, ``bounced``), or ``None``."""
     tracks: list[str] = field(default_factory=list)
     """Cadences this lead went through before the current one."""
-    task_seq: int = 0
     next_action: dict[str, Any] | None = None
     acceptance: dict[str, Any] | None = None
     """While sales decides: to, deadline, escalated, reason, sections, answer."""
@@ -313,7 +312,6 @@ class Engine:
         if isinstance(step, ir.VoicemailStep) and step.mode == "drop":
             return Touch(step.id, "voicemail", iteration, f"touch {number}: voicemail drop {step.id}", step.script)
         if isinstance(step, (ir.CallStep, ir.VoicemailStep)):
-            st.task_seq += 1
             # "~" never occurs in lead ids or step ids: the workflow id can be read back from a task id.
             task_id = f"{self.workflow_id or st.lead.get('id', 'lead')}~{step.id}~{iteration + 1}"
             due = schedule.add_duration(self.plan.schedule, self.tz, now, step.due)
