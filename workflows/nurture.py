@@ -55,6 +55,7 @@ EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coeffic
                           maximum_interval=timedelta(minutes=10))
 FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 PATCH_STAGE_MEMO = "stage-memo-v1"
+PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 """Patch ids of interpreter changes made while leads were in flight (docs/versioning.md)."""
 
 
@@ -69,7 +70,7 @@ class NurtureWorkflow:
     @workflow.init
     def __init__(self, inp: NurtureInput) -> None:
         self.inp = inp
-        self.plan = ir.plan_from_dict(inp.plan)
+        self.plan = ir.plan_from_dict_cached(inp.plan)
         self.scale = inp.time_scale if inp.time_scale and inp.time_scale > 0 else 1.0
         self.origin_real = workflow.now()
         self.origin_virtual = datetime.fromisoformat(inp.virtual_now.replace("Z", "+00:00")) if inp.virtual_now else self.origin_real
@@ -99,7 +100,10 @@ class NurtureWorkflow:
         """Interpret the plan; returns the outcome with the dossier or the reason."""
         while True:
             command = self.engine.next_command(self.now())
-            self._publish()
+            if isinstance(command, (eng.Wait, eng.Finish, eng.SwitchTrack)) or not workflow.patched(PATCH_PUBLISH_ON_WAIT):
+                # Search attributes describe where the lead waits; publishing before every activity too
+                # cost a billable upsert per touch that the next wait overwrote (benchmarks/README.md).
+                self._publish()
             if isinstance(command, eng.Wait):
                 if self._should_continue_as_new():
                     await workflow.wait_condition(workflow.all_handlers_finished)

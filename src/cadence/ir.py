@@ -432,6 +432,29 @@ def action_from_dict(data: dict[str, Any]) -> Action:
     return _from_data(Action, data)
 
 
+_PLAN_CACHE: dict[str, Plan] = {}
+_PLAN_CACHE_SIZE = 64
+
+
+def plan_from_dict_cached(data: dict[str, Any]) -> Plan:
+    """:func:`plan_from_dict`, shared between leads pinned to the same sealed version.
+
+    Plans are immutable and keyed by their sha256, so every lead on a version
+    (and every replay) reuses one parsed Plan instead of rebuilding it.
+    """
+    if not isinstance(data, dict) or not data.get("sha256"):
+        return plan_from_dict(data)
+    # A track carries its parent's tracks after a switch (same sha256, more content): key on both.
+    key = ":".join([data["sha256"], *(str(t.get("sha256")) for t in data.get("tracks") or () if isinstance(t, dict))])
+    plan = _PLAN_CACHE.get(key)
+    if plan is None:
+        plan = plan_from_dict(data)
+        if len(_PLAN_CACHE) >= _PLAN_CACHE_SIZE:
+            _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)), None)
+        _PLAN_CACHE[key] = plan
+    return plan
+
+
 def canonical_json(plan: Plan) -> str:
     """Canonical JSON of ``plan``: sorted keys, no whitespace, UTF-8 text."""
     return json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -540,6 +563,7 @@ __all__ = [
     "action_to_dict",
     "canonical_json",
     "plan_from_dict",
+    "plan_from_dict_cached",
     "plan_to_dict",
     "seal",
 ]

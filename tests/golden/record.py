@@ -77,7 +77,7 @@ SCENARIOS: dict[str, Scenario] = {
     "qualified-on-calls": _qualified_on_calls,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
-TAG = "v2"
+TAG = "v3"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 
