@@ -100,7 +100,7 @@ class NurtureWorkflow:
         """Interpret the plan; returns the outcome with the dossier or the reason."""
         while True:
             command = self.engine.next_command(self.now())
-            if isinstance(command, (eng.Wait, eng.Finish, eng.SwitchTrack)) or not workflow.patched(PATCH_PUBLISH_ON_WAIT):
+            if self._publishes_before(command) or not workflow.patched(PATCH_PUBLISH_ON_WAIT):
                 # Search attributes describe where the lead waits; publishing before every activity too
                 # cost a billable upsert per touch that the next wait overwrote (benchmarks/README.md).
                 self._publish()
@@ -130,6 +130,12 @@ class NurtureWorkflow:
                         self.engine.handed_off(command, self.now())
                         continue
                 return await self._finish(command)
+
+    def _publishes_before(self, command: eng.Command) -> bool:
+        """Whether ``command`` is a resting point worth showing (a wait, a track switch, a handoff sales must accept)."""
+        if isinstance(command, eng.Finish):
+            return command.outcome == "handoff" and command.deliver and self.plan.acceptance is not None
+        return isinstance(command, (eng.Wait, eng.SwitchTrack))
 
     async def _wait(self, command: eng.Wait) -> None:
         self.woken = False
