@@ -23,19 +23,29 @@ def binary(name: str) -> str:
     return path
 
 
-@pytest_asyncio.fixture(scope="session")
-async def ts_env() -> AsyncIterator[object]:
-    """A time-skipping Temporal test server with cadence's search attributes registered."""
+async def _time_skipping() -> object:
     from temporalio.testing import WorkflowEnvironment
 
     from cadence.client import register_search_attributes
 
     env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=binary("temporal-test-server"))
+    await register_search_attributes(env.client)
+    return env
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ts_env() -> AsyncIterator[object]:
+    """A time-skipping Temporal test server with cadence's search attributes registered, one per module.
+
+    One per module, not per session: a lead left waiting by another module's test has its
+    timers fire on a task queue nobody polls any more, and the server then cannot skip time
+    for the next test's ``env.sleep``.
+    """
+    env = await _time_skipping()
     try:
-        await register_search_attributes(env.client)
         yield env
     finally:
-        await env.shutdown()
+        await env.shutdown()  # type: ignore[attr-defined]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
