@@ -101,6 +101,7 @@ def test_sales_acceptance_when_leads_show_it(report):
     a = report.all.acceptance
     assert (a.accepted, a.rejected, a.recycled, a.pending, a.untracked) == (1, 1, 0, 1, 1)
     assert a.rate == pytest.approx(1 / 3) and a.revenue == 250_000
+    assert a.days_to_accept == pytest.approx(2.0)  # S1: handed off on day 14, accepted on day 16
     assert report.groups["marketing"].acceptance.rate is None  # only an untracked handoff
 
 

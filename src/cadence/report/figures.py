@@ -153,6 +153,8 @@ class Acceptance:
     """accepted / handoffs whose acceptance is tracked."""
     revenue: float = 0.0
     """``deal_size`` of the accepted leads."""
+    days_to_accept: float | None = None
+    """Average days from the (last) handoff to sales accepting it."""
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,7 @@ def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, floa
     no_value = 0
     answers: Counter[str] = Counter()
     accepted_value = 0.0
+    to_accept: list[float] = []
     awaiting = 0
 
     for r in records:
@@ -345,6 +348,9 @@ def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, floa
                 answers[r.answer_to_handoff(until) or "pending"] += 1
                 if r.answer_to_handoff(until) == "accepted":
                     accepted_value += r.deal_size or 0.0
+                    accepted_at = r.entered(ACCEPTED)
+                    if accepted_at is not None:
+                        to_accept.append(_days(handoffs[-1], accepted_at))
 
         # where it was at the end of the period, or how it ended in the period
         if ended_at is None or ended_at >= until:
@@ -382,7 +388,7 @@ def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, floa
         answered = handed_off - answers["untracked"]
         acceptance = Acceptance(answers["accepted"], answers["rejected"], answers["recycled"], answers["pending"],
                                 answers["untracked"], answers["accepted"] / answered if answered else None,
-                                accepted_value)
+                                accepted_value, sum(to_accept) / len(to_accept) if to_accept else None)
     return Figures(
         leads=worked,
         enrolled=enrolled,

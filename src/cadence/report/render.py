@@ -123,6 +123,8 @@ def sections(report: Report) -> list[Section]:
             ("Handed off by cadences without acceptance", "untracked"))]
         pipeline.append(row("Potential revenue accepted by sales",
                             lambda f: money(f.acceptance.revenue if f.acceptance else 0.0)))
+        pipeline.append(row("Average days to accept", lambda f: "-" if f.acceptance is None
+                            or f.acceptance.days_to_accept is None else f"{f.acceptance.days_to_accept:.1f}"))
     else:
         pipeline.append(row("Sales acceptance", lambda f: NOT_TRACKED))
     stages = [row(stage, lambda f, s=stage: f"{f.in_development_by_stage.get(s, 0):,}")
