@@ -165,7 +165,8 @@ class NurtureWorkflow:
                                     message_id=message_id_for(wf_id, command.step_id, command.iteration),
                                     sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common),
                     result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
-                    schedule_to_close_timeout=timedelta(days=2), retry_policy=EMAIL_RETRY, summary=command.summary)
+                    schedule_to_close_timeout=self._retry_window(step.retry_for), retry_policy=EMAIL_RETRY,
+                    summary=command.summary)
                 e.touch_done(command, self.now(), outcome="bounced" if result.bounced else "sent",
                              detail=result.subject if not result.bounced else result.detail, bounced=result.bounced)
             elif command.channel == "letter":
@@ -188,6 +189,14 @@ class NurtureWorkflow:
         except ActivityError as err:
             # A touch that cannot be done (bad template, a provider down for days) is recorded, never silently lost.
             e.touch_done(command, self.now(), outcome="failed", detail=_cause(err))
+
+    def _retry_window(self, retry_for: ir.Duration | None) -> timedelta:
+        """How long a send may be retried: the step's ``retry_for`` (cadence time), else 2 days."""
+        if retry_for is None:
+            return timedelta(days=2)
+        now = self.now()
+        until = schedule.add_duration(self.plan.schedule, self.engine.tz, now, retry_for)
+        return max(timedelta(minutes=1), (until - now) / self.scale)
 
     async def _open_task(self, command: eng.OpenTask) -> None:
         e, plan = self.engine, self.plan

@@ -334,7 +334,12 @@ class Engine:
                 st.touches_by_channel[command.channel] = st.touches_by_channel.get(command.channel, 0) + 1
             self._history(now, "touch", channel=command.channel, step=command.step_id, outcome=outcome, detail=detail)
         if st.phase == "touch" and self._step_id() == command.step_id:
-            self._after_step(self._current(), now)
+            step = self._current()
+            on_failure = getattr(step, "on_failure", ir.ContinueAction())
+            if outcome == "failed" and not isinstance(on_failure, ir.ContinueAction):
+                self._queue(on_failure, f"{command.channel} {command.step_id} could not be sent: {detail}"[:300], "")
+            else:
+                self._after_step(step, now)
 
     def task_opened(self, command: OpenTask, brief: str, now: datetime) -> None:
         """Record that the task of ``command`` is open with its rendered ``brief``."""

@@ -170,6 +170,10 @@ class EmailStep:
     """A/B variants; when present they replace ``template``/``subject`` by weight."""
     wait: Duration | None = None
     """Pause after this step before the next one."""
+    retry_for: Duration | None = None
+    """How long an unreachable or deferring SMTP server is retried; ``None``: 2 days."""
+    on_failure: Action = ContinueAction()
+    """What happens when the email could not be sent within ``retry_for``."""
     kind: Literal["email"] = "email"
 
 

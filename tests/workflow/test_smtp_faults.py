@@ -55,3 +55,27 @@ async def test_an_smtp_outage_longer_than_the_window_is_recorded_and_the_cadence
     assert "try again" in hello["detail"] or "421" in hello["detail"] or "deferred" in hello["detail"]
     assert any(h["step"] == "ring" and h["kind"] == "task" for h in result["history"])  # the next step still ran
     assert result["history"][-1]["outcome"] == "disqualified"
+
+
+async def test_the_cadence_declares_what_a_long_outage_does(rig):
+    rig.mailbox.refuse["pat@buyer.example"] = "421 4.3.2 service shutting down"
+    plan = make_plan([
+        ir.EmailStep("hello", "emails/hello.html.j2", "Hello", retry_for=ir.Duration(6, "hours"),
+                     on_failure=ir.GotoAction("ring")),
+        email("never-sent"),
+        ir.CallStep("ring", brief="calls/ring.md.j2", assignee="owner", due=ir.Duration(1, "days")),
+        end("bye"),
+    ])
+    lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example", "owner": "dana"})
+    started = await api.enroll(rig.client, plan, lead, task_queue=rig.task_queue)
+    result = await started.handle.result()
+    steps = [(h["step"], h["outcome"]) for h in result["history"] if h["kind"] in ("touch", "task")]
+    assert steps[0] == ("hello", "failed")
+    assert ("never-sent", "sent") not in steps and steps[1] == ("ring", "opened")  # switched channel, as declared
+    failed_at = next(h["at"] for h in result["history"] if h["step"] == "hello")
+    started_at = result["history"][0]["at"]
+    from datetime import datetime
+
+    hours = (datetime.fromisoformat(failed_at.replace("Z", "+00:00"))
+             - datetime.fromisoformat(started_at.replace("Z", "+00:00"))).total_seconds() / 3600
+    assert 5.5 <= hours <= 6.5  # retried for the declared six hours, not the default two days

@@ -196,6 +196,8 @@ def _step(data: dict[str, Any], next_id: str | None) -> ir.Step:
             reply_to=e.get("reply_to"),
             variants=variants,
             wait=wait,
+            retry_for=_duration(e.get("retry_for")),
+            on_failure=_action(e.get("on_failure", "continue"), None),
         )
     if "call" in data:
         c = data["call"]
@@ -272,6 +274,8 @@ def _walk_actions(plan: ir.Plan) -> list[ir.Action]:
             actions.append(step.on_missed)
         elif isinstance(step, ir.LoopStep):
             actions.append(step.then)
+        elif isinstance(step, ir.EmailStep):
+            actions.append(step.on_failure)
         elif isinstance(step, ir.ActionStep):
             actions.append(step.action)
     if plan.acceptance is not None:

@@ -286,6 +286,9 @@ class _Checker:
                     self.fail(where, f"{label(where)}: missing required field '{key}'", "or give A/B 'variants'")
         self.check_template(where + ("template",), email.get("template"))
         self.check_inline(where + ("subject",), email.get("subject"))
+        self.check_duration(where + ("retry_for",), email.get("retry_for"))
+        if "on_failure" in email:
+            self.check_action(where + ("on_failure",), email["on_failure"], source=i)
         if isinstance(variants, list):
             names: set[str] = set()
             for v, variant in enumerate(variants):
