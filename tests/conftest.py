@@ -4,15 +4,50 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 from collections.abc import AsyncIterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = os.path.dirname(sys.executable)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (bound to 0, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message; ``refuse`` maps recipients to SMTP replies."""
+
+    def __init__(self, refuse: dict[str, str] | None = None) -> None:
+        self.envelopes: list[Any] = []
+        self.refuse: dict[str, str] = dict(refuse or {})
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.envelopes.append(envelope)
+        return "250 accepted"
+
+    def messages(self) -> list[EmailMessage]:
+        return [message_from_bytes(e.original_content or e.content, policy=policy.default) for e in self.envelopes]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages() if address in str(m["To"])]
 
 
 def binary(name: str) -> str:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import socket
 import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -19,36 +16,17 @@ from temporalio.testing import ActivityEnvironment
 
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
+from tests.conftest import Mailbox, free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class CollectingHandler:
-    """Accepts mail, except recipients listed in ``refuse`` (address -> SMTP reply)."""
+class CollectingHandler(Mailbox):
+    """The shared mailbox, refusing two test addresses: one permanently (5xx), one for now (4xx)."""
 
     def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse: dict[str, str] = {
+        super().__init__({
             "bounce@example.com": "550 5.1.1 user unknown",
             "later@example.com": "451 4.3.0 mailbox busy, try again later",
-        }
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(e.original_content or e.content, policy=policy.default) for e in self.envelopes]
+        })
 
 
 @pytest.fixture

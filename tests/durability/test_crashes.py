@@ -28,6 +28,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.conftest import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CADENCE = ROOT / "tests" / "e2e" / "cadences" / "crash-test.yaml"
 STEPS = ("one", "two", "three", "four")
@@ -73,14 +75,6 @@ class Recorder:
         return "250 accepted"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from cadence.cli.main import run; run()", *args], env=env,
                           capture_output=True, text=True, timeout=120)
@@ -94,11 +88,11 @@ async def crash_run(leads: int, kills: int, seed: int = 7, restart_server: bool 
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        server = EmbeddedServer(state_dir=tmp / "state", database=str(tmp / "temporal.db"), port=_free_port(),
+        server = EmbeddedServer(state_dir=tmp / "state", database=str(tmp / "temporal.db"), port=free_port(),
                                 ui_port=None)
         server.start()
         recorder = Recorder()
-        smtp_port = _free_port()
+        smtp_port = free_port()
         smtp = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
         smtp.start()
         env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_SMTP_PORT": str(smtp_port),

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (bound to 0, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

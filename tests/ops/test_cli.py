@@ -19,7 +19,7 @@ import pytest
 
 from cadence.cli.main import main
 from cadence.sink import SmtpSink
-from tests.ops.conftest import free_port
+from tests.conftest import free_port
 
 CLI = [sys.executable, "-c", "from cadence.cli.main import run; run()"]
 

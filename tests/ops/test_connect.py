@@ -11,7 +11,7 @@ from temporalio.service import TLSConfig
 
 from cadence.config import Settings
 from cadence.connect import NoServerError, connect, tls_config
-from tests.ops.conftest import free_port
+from tests.conftest import free_port
 
 
 async def test_closed_port_is_reported_fast_in_one_line() -> None:

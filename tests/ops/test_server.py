@@ -17,7 +17,7 @@ from cadence.config import Settings
 from cadence.connect import connect
 from cadence.server import EmbeddedServer, ServerError, port_in_use
 from cadence.visibility import SEARCH_ATTRIBUTES
-from tests.ops.conftest import free_port
+from tests.conftest import free_port
 
 TYPES = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
          "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cadence.sink import SinkEntry, SmtpSink
-from tests.ops.conftest import free_port
+from tests.conftest import free_port
 
 
 def message(subject: str, message_id: str | None = "<hello.1@cadence.local>") -> EmailMessage:

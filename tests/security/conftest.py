@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from cadence.codec import EncryptionCodec, KeyRing
+from tests.conftest import free_port
 
 KEY_1 = bytes(range(32))
 KEY_2 = bytes(range(100, 132))
@@ -28,12 +28,6 @@ def ring() -> KeyRing:
 @pytest.fixture
 def codec(ring: KeyRing) -> EncryptionCodec:
     return EncryptionCodec(ring)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Sink:

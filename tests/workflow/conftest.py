@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -18,36 +15,9 @@ from aiosmtpd.controller import Controller
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
 from cadence.worker import build_worker
+from tests.conftest import Mailbox, free_port
 
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message; ``refuse`` maps recipients to SMTP replies."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.refuse: dict[str, str] = {}
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 accepted"
-
-    def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(e.original_content or e.content, policy=policy.default) for e in self.envelopes]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages() if address in str(m["To"])]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["Mailbox", "Rig", "free_port"]
 
 
 @pytest.fixture
