@@ -54,7 +54,7 @@ class DevStack:
                                "pick another with --smtp-port") from None
             client = await connect(self.settings)
             await register_search_attributes(client, self.settings.namespace)
-            worker = build_worker(client, ChannelActivities(self.channel_settings).all(),
+            worker = build_worker(client, ChannelActivities.from_settings(self.channel_settings).all(),
                                   task_queue=self.settings.task_queue)
             async with worker:
                 self._banner(sink)

@@ -62,6 +62,26 @@ def test_help_has_examples(command: str, capsys: pytest.CaptureFixture[str]) -> 
     assert f"Usage: cadence {command}" in out and "Examples:" in out and f"    cadence {command}\n" in out
 
 
+def test_worker_with_an_unknown_provider_fails_before_connecting(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CADENCE_VOICEMAIL_PROVIDER", "nope")
+    monkeypatch.setenv("CADENCE_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
+    assert main(["worker"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: CADENCE_VOICEMAIL_PROVIDER: no voicemail provider named 'nope'; ")
+    assert err.count("\n") == 1
+
+
+def test_worker_keeps_channel_only_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cadence.cli.run import _channel_settings
+    from cadence.config import load_settings
+
+    monkeypatch.setenv("CADENCE_UNSUBSCRIBE_SECRET", "s3cret")
+    monkeypatch.setenv("CADENCE_SMTP_HOST", "mail.example.com")
+    channel = _channel_settings(load_settings(None))
+    assert channel.unsubscribe_secret == "s3cret" and channel.smtp_host == "mail.example.com"
+
+
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["server", "--port", "0"]) == 2
     assert "Invalid value for '--port'" in capsys.readouterr().err

@@ -92,7 +92,15 @@ class ChannelActivities:
         Raises:
             ValueError: a bad setting or an unknown provider, naming the variable.
         """
-        settings = ChannelSettings.from_env(environ)
+        return cls.from_settings(ChannelSettings.from_env(environ), environ)
+
+    @classmethod
+    def from_settings(cls, settings: ChannelSettings, environ: Mapping[str, str] = os.environ) -> ChannelActivities:
+        """Activities on ``settings`` with the providers chosen by ``CADENCE_*_PROVIDER`` variables.
+
+        Raises:
+            ValueError: an unknown provider, naming the variable.
+        """
         if settings.unsubscribe_secret is None:
             _log.warning("CADENCE_UNSUBSCRIBE_SECRET is not set: unsubscribe links can be forged from a lead id")
         chosen = providers_from_env(settings, environ)

@@ -21,10 +21,15 @@ def _settings(config: str | None = None) -> Any:
 
 
 def _channel_settings(settings: Any) -> Any:
+    import dataclasses
+
     from cadence.channels.settings import ChannelSettings
 
     try:
-        return ChannelSettings(
+        # The channel-only variables (unsubscribe link and secret, timeouts, Message-ID domain) come
+        # from the environment; what `cadence config` also knows (and a config file may set) wins.
+        return dataclasses.replace(
+            ChannelSettings.from_env(),
             smtp_host=settings.smtp_host, smtp_port=settings.smtp_port, smtp_security=settings.smtp_security,
             smtp_username=settings.smtp_username or None, smtp_password=settings.smtp_password or None,
             default_sender=settings.sender, outbox_dir=settings.outbox, webhook_url=settings.handoff_webhook or None,
@@ -78,10 +83,14 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     settings = dataclasses.replace(
         settings, temporal_address=address or settings.temporal_address, namespace=namespace or settings.namespace,
         task_queue=task_queue or settings.task_queue)
-    channel_settings = _channel_settings(settings)
+    from cadence.channels.activities import ChannelActivities
+
+    try:  # plug-ins named by CADENCE_*_PROVIDER; a bad name fails before anything connects
+        activities = ChannelActivities.from_settings(_channel_settings(settings))
+    except (ValueError, TypeError) as exc:
+        raise CadenceCLIError(str(exc)) from None
 
     async def main() -> None:
-        from cadence.channels.activities import ChannelActivities
         from cadence.client import register_search_attributes
         from cadence.connect import connect
         from cadence.worker import build_worker, run_until_signalled
@@ -89,7 +98,7 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         client = await connect(settings)
         with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
             await register_search_attributes(client, settings.namespace)
-        built = build_worker(client, ChannelActivities(channel_settings).all(), task_queue=settings.task_queue)
+        built = build_worker(client, activities.all(), task_queue=settings.task_queue)
         click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "
                    f"task queue {settings.task_queue}; Ctrl-C to stop")
         await run_until_signalled(built)
