@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from cadence.channels import requests as rq
     from cadence.channels.ids import message_id_for
     from cadence.messages import (
+        INTERPRETER_GENERATION,
         QUERY_STATE,
         SIGNAL_EVENT,
         UPDATE_ACCEPT,
@@ -56,7 +57,9 @@ EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coeffic
 FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 PATCH_STAGE_MEMO = "stage-memo-v1"
 PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
-"""Patch ids of interpreter changes made while leads were in flight (docs/versioning.md)."""
+PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1}
+"""Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
+first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 
 
 def _iso(t: datetime) -> str:
@@ -69,6 +72,10 @@ class NurtureWorkflow:
 
     @workflow.init
     def __init__(self, inp: NurtureInput) -> None:
+        if inp.interpreter_generation > INTERPRETER_GENERATION:
+            # Fails the workflow task (retried, visible in the UI) so that a newer worker runs this lead.
+            raise RuntimeError(f"lead started on interpreter generation {inp.interpreter_generation}; this worker "
+                               f"knows up to {INTERPRETER_GENERATION}: upgrade the worker")
         self.inp = inp
         self.plan = ir.plan_from_dict_cached(inp.plan)
         self.scale = inp.time_scale if inp.time_scale and inp.time_scale > 0 else 1.0
@@ -100,7 +107,7 @@ class NurtureWorkflow:
         """Interpret the plan; returns the outcome with the dossier or the reason."""
         while True:
             command = self.engine.next_command(self.now())
-            if self._publishes_before(command) or not workflow.patched(PATCH_PUBLISH_ON_WAIT):
+            if self._publishes_before(command) or not self._patched(PATCH_PUBLISH_ON_WAIT):
                 # Search attributes describe where the lead waits; publishing before every activity too
                 # cost a billable upsert per touch that the next wait overwrote (benchmarks/README.md).
                 self._publish()
@@ -131,6 +138,16 @@ class NurtureWorkflow:
                         continue
                 return await self._finish(command)
 
+    def _patched(self, patch_id: str) -> bool:
+        """Whether this lead runs the change ``patch_id``.
+
+        Leads of a generation with the change built in skip ``workflow.patched`` and so the
+        marker event (and ``TemporalChangeVersion`` upsert) it writes into every new history.
+        """
+        if self.inp.interpreter_generation >= PATCHES[patch_id]:
+            return True
+        return workflow.patched(patch_id)
+
     def _publishes_before(self, command: eng.Command) -> bool:
         """Whether ``command`` is a resting point worth showing (a wait, a track switch, a handoff sales must accept)."""
         if isinstance(command, eng.Finish):
@@ -151,19 +168,22 @@ class NurtureWorkflow:
         now = self.now()
         e, plan, lead = self.engine, self.plan, self.engine.state.lead
         wf_id = workflow.info().workflow_id
-        ctx = e.template_context(now, command.step_id, command.iteration)
+        source = plan.template(command.template)
+        sources = (source, command.subject) if command.channel == "email" else (source,)
+        ctx = e.context_for(now, command.step_id, command.iteration, *sources)  # only what the template reads
         common = {"workflow_id": wf_id, "lead": lead, "step_id": command.step_id, "iteration": command.iteration,
                   "plan_name": plan.name, "plan_version": plan.sha256}
-        template = rq.Rendered(command.template, plan.template(command.template))
+        template = rq.Rendered(command.template, source)
         try:
             if command.channel == "email":
                 step = plan.step(command.step_id)
                 assert isinstance(step, ir.EmailStep)
                 result = await workflow.execute_activity(
                     rq.SEND_EMAIL,
-                    rq.EmailRequest(body=template, subject=command.subject, context=ctx,
-                                    message_id=message_id_for(wf_id, command.step_id, command.iteration),
-                                    sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common),
+                    rq.to_wire(rq.EmailRequest(
+                        body=template, subject=command.subject, context=ctx,
+                        message_id=message_id_for(wf_id, command.step_id, command.iteration),
+                        sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common)),
                     result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
                     schedule_to_close_timeout=self._retry_window(step.retry_for), retry_policy=EMAIL_RETRY,
                     summary=command.summary)
@@ -174,14 +194,14 @@ class NurtureWorkflow:
                 assert isinstance(step, ir.LetterStep)
                 letter = await workflow.execute_activity(
                     rq.SEND_LETTER,
-                    rq.LetterRequest(template=template, context=ctx, paper=step.paper,
-                                     return_address=step.return_address, **common),
+                    rq.to_wire(rq.LetterRequest(template=template, context=ctx, paper=step.paper,
+                                                return_address=step.return_address, **common)),
                     result_type=rq.LetterResult, start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=FILE_RETRY, summary=command.summary)
                 e.touch_done(command, self.now(), outcome="written", detail=f"letter {letter.letter_id}")
             else:
                 drop = await workflow.execute_activity(
-                    rq.DROP_VOICEMAIL, rq.VoicemailDropRequest(script=template, context=ctx, **common),
+                    rq.DROP_VOICEMAIL, rq.to_wire(rq.VoicemailDropRequest(script=template, context=ctx, **common)),
                     result_type=rq.VoicemailDropResult, start_to_close_timeout=timedelta(minutes=2),
                     retry_policy=FILE_RETRY, summary=command.summary)
                 e.touch_done(command, self.now(), outcome="dropped" if drop.delivered else "skipped",
@@ -201,14 +221,16 @@ class NurtureWorkflow:
     async def _open_task(self, command: eng.OpenTask) -> None:
         e, plan = self.engine, self.plan
         wf_id = workflow.info().workflow_id
-        ctx = e.template_context(self.now(), command.step_id, command.iteration)
+        source = plan.template(command.template)
+        ctx = e.context_for(self.now(), command.step_id, command.iteration, source)
         try:
             task = await workflow.execute_activity(
                 rq.OPEN_TASK,
-                rq.TaskRequest(task_id=command.task_id, workflow_id=wf_id, lead=e.state.lead, kind=command.channel,
-                               step_id=command.step_id, assignee=command.assignee, due_at=_iso(command.due_at),
-                               brief=rq.Rendered(command.template, plan.template(command.template)), context=ctx,
-                               outcomes=command.outcomes, plan_name=plan.name, plan_version=plan.sha256),
+                rq.to_wire(rq.TaskRequest(
+                    task_id=command.task_id, workflow_id=wf_id, lead=e.state.lead, kind=command.channel,
+                    step_id=command.step_id, assignee=command.assignee, due_at=_iso(command.due_at),
+                    brief=rq.Rendered(command.template, source), context=ctx,
+                    outcomes=command.outcomes, plan_name=plan.name, plan_version=plan.sha256)),
                 result_type=rq.TaskResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=FILE_RETRY,
                 summary=command.summary)
             brief = task.brief_text
@@ -235,11 +257,11 @@ class NurtureWorkflow:
         result["history"] = snapshot["history"]
         await workflow.execute_activity(
             rq.RECORD_EXIT,
-            rq.ExitRecord(workflow_id=wf_id, lead_id=str(e.state.lead.get("id")), outcome=command.outcome,
-                          reason=command.reason, plan_name=plan.name, plan_version=plan.sha256,
-                          ended_at=_iso(self.now()),
-                          summary={"touches": snapshot["touches"], "score": snapshot["score"],
-                                   "source": e.state.lead.get("source", ""), "stages": snapshot["stages"]}),
+            rq.to_wire(rq.ExitRecord(
+                workflow_id=wf_id, lead_id=str(e.state.lead.get("id")), outcome=command.outcome,
+                reason=command.reason, plan_name=plan.name, plan_version=plan.sha256, ended_at=_iso(self.now()),
+                summary={"touches": snapshot["touches"], "score": snapshot["score"],
+                         "source": e.state.lead.get("source", ""), "stages": snapshot["stages"]})),
             start_to_close_timeout=timedelta(minutes=1), retry_policy=FILE_RETRY, summary=f"record exit: {command.outcome}")
         await workflow.wait_condition(workflow.all_handlers_finished)
         return result
@@ -250,9 +272,10 @@ class NurtureWorkflow:
         try:
             handoff = await workflow.execute_activity(
                 rq.DELIVER_HANDOFF,
-                rq.HandoffRequest(workflow_id=workflow.info().workflow_id, lead=e.state.lead, assignee=command.to,
-                                  sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
-                                  plan_name=plan.name, plan_version=plan.sha256),
+                rq.to_wire(rq.HandoffRequest(
+                    workflow_id=workflow.info().workflow_id, lead=e.state.lead, assignee=command.to,
+                    sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
+                    plan_name=plan.name, plan_version=plan.sha256)),
                 result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
                 schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
                 summary=command.summary)
@@ -265,10 +288,11 @@ class NurtureWorkflow:
         info = workflow.info()
         return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.inp.history_limit
 
-    def _carry(self, plan: ir.Plan) -> NurtureInput:
-        return NurtureInput(lead=self.engine.state.lead, plan=ir.plan_to_dict(plan), time_scale=self.scale,
-                            state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by,
-                            virtual_now=_iso(self.now()), history_limit=self.inp.history_limit)
+    def _carry(self, plan: ir.Plan) -> dict[str, Any]:
+        return rq.to_wire(NurtureInput(
+            lead=self.engine.state.lead, plan=ir.plan_to_dict(plan), time_scale=self.scale,
+            state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=_iso(self.now()),
+            history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))
 
     # -- visibility --------------------------------------------------------------------
     def _publish(self) -> None:
@@ -290,7 +314,7 @@ class NurtureWorkflow:
             "CadenceOpenTask": (st.open_task or {}).get("kind", ""),
         }
         stages = [[x["stage"], x["entered_at"], x["left_at"], x["why"]] for x in st.stages]
-        if stages != self.published.get("_stages") and workflow.patched(PATCH_STAGE_MEMO):
+        if stages != self.published.get("_stages") and self._patched(PATCH_STAGE_MEMO):
             # A compact stage log readable for thousands of leads through list-workflows (reports),
             # written only when the stage changes, so it costs an event per stage, not per touch.
             workflow.upsert_memo({"stages": stages, "touches": dict(st.touches_by_channel),

@@ -39,6 +39,7 @@ from cadence import ir
 from cadence.lead import Lead
 from cadence.messages import (
     DEFAULT_TASK_QUEUE,
+    INTERPRETER_GENERATION,
     QUERY_STATE,
     SIGNAL_EVENT,
     UPDATE_ACCEPT,
@@ -155,7 +156,7 @@ async def enroll(
             # A plain dict with NurtureInput's fields: the converter would deep-copy a dataclass (and the
             # whole plan in it) for every lead, a fifth of an enrollment's time (benchmarks/README.md).
             {"lead": lead.fields, "plan": plan_data or ir.plan_to_dict(plan), "time_scale": time_scale,
-             "enrolled_by": enrolled_by, **extra},
+             "enrolled_by": enrolled_by, "interpreter_generation": INTERPRETER_GENERATION, **extra},
             id=workflow_id_for(lead.id),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

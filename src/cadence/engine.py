@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, Union
@@ -639,15 +640,42 @@ class Engine:
             "stage": st.stage,
         }
 
-    def template_context(self, now: datetime, step_id: str, iteration: int) -> dict[str, Any]:
-        """Values of :data:`cadence.context.TEMPLATE_NAMES` (the activity adds ``unsubscribe_url`` and ``sender``)."""
+    def template_context(self, now: datetime, step_id: str, iteration: int,
+                         names: Collection[str] | None = None) -> dict[str, Any]:
+        """Values of :data:`cadence.context.TEMPLATE_NAMES` (the activity adds ``unsubscribe_url`` and ``sender``).
+
+        Args:
+            now: cadence time.
+            step_id: the step being rendered.
+            iteration: how many times that step ran before.
+            names: only these variables (what the template reads); ``lead`` is then left
+                out too, since every request carries the lead. ``None``: all of them.
+        """
         ctx = self.condition_context(now)
-        ctx["qualification"] = {k: dict(v) for k, v in self.state.qualification.items()}
-        ctx["history"] = [dict(h) for h in self.state.history if h["kind"] in ("touch", "event", "task")]
+        if names is None or "qualification" in names:
+            ctx["qualification"] = {k: dict(v) for k, v in self.state.qualification.items()}
+        if names is None or "history" in names:
+            # The history grows with every touch: copied only for templates that show it.
+            ctx["history"] = [dict(h) for h in self.state.history if h["kind"] in ("touch", "event", "task")]
         ctx["cadence"] = {"name": self.plan.name, "description": self.plan.description, "version": self.plan.short_version}
         ctx["step"] = step_id
         ctx["iteration"] = iteration
+        if names is not None:
+            ctx = {k: v for k, v in ctx.items() if k in names and k != "lead"}
         return ctx
+
+    def context_for(self, now: datetime, step_id: str, iteration: int, *sources: str) -> dict[str, Any]:
+        """:meth:`template_context` with only the variables the template texts ``sources`` read.
+
+        A template that does not parse gets everything; rendering it reports the error.
+        """
+        names: set[str] = set()
+        for source in sources:
+            found = templating.template_names(source)
+            if found is None:
+                return self.template_context(now, step_id, iteration)
+            names |= found
+        return self.template_context(now, step_id, iteration, names)
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
         """The full state as people and the dossier read it."""

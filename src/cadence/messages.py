@@ -26,6 +26,14 @@ UPDATE_REJECT = "reject"
 QUERY_STATE = "state"
 
 
+INTERPRETER_GENERATION = 1
+"""The interpreter generation new leads start on: every patch up to it is built in (docs/versioning.md).
+
+Raise it only in a release after the one that added the patches, once every
+worker runs them: a worker refuses leads of a generation it does not know.
+"""
+
+
 def workflow_id_for(lead_id: str) -> str:
     """Workflow id of a lead's nurture: one active nurture per lead."""
     return f"{WORKFLOW_ID_PREFIX}{lead_id}"
@@ -49,6 +57,8 @@ class NurtureInput:
     """Cadence clock (ISO UTC) carried across continue-as-new when ``time_scale`` is not 1."""
     history_limit: int = 10_000
     """Continue-as-new at the next wait once the history has this many events."""
+    interpreter_generation: int = 0
+    """:data:`INTERPRETER_GENERATION` when the lead started; 0 (older leads): each patch decided by its marker."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class UpdateResult:
 __all__ = [
     "DEFAULT_TASK_QUEUE",
     "EventInput",
+    "INTERPRETER_GENERATION",
     "LeadUpdateInput",
     "NurtureInput",
     "OperatorInput",

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
@@ -61,6 +62,19 @@ def _template(source: str, name: str) -> jinja2.Template:
     return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
+@lru_cache(maxsize=512)
+def template_names(source: str) -> frozenset[str] | None:
+    """The top-level variables template ``source`` reads, or ``None`` when it does not parse.
+
+    Lets a caller send a template only the values it uses (``None``: send
+    everything and let :func:`render` report the syntax error).
+    """
+    try:
+        return frozenset(meta.find_undeclared_variables(environment().parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return None
+
+
 @lru_cache(maxsize=1024)
 def compile_condition(source: str) -> Callable[..., Any]:
     """Compile a condition expression once; call the result with the context as keywords.
@@ -91,4 +105,4 @@ def evaluate(source: str, context: Mapping[str, Any]) -> bool:
         raise TemplateError(f"expression {source!r}: {type(exc).__name__}: {exc}") from None
 
 
-__all__ = ["TemplateError", "compile_condition", "environment", "evaluate", "render"]
+__all__ = ["TemplateError", "compile_condition", "environment", "evaluate", "render", "template_names"]

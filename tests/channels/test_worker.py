@@ -73,3 +73,21 @@ async def test_activities_run_in_a_worker(acts: ChannelActivities, smtp: Any) ->
     assert letter["letter_id"].startswith("ltr-")
     assert handoff["dossier"]["sections"] == ["history"]
     assert len(smtp[0].envelopes) == 1
+
+
+def test_requests_go_on_the_wire_as_the_converter_would_write_them() -> None:
+    import dataclasses
+    import json
+
+    from temporalio.converter import DataConverter
+
+    from cadence.channels import requests as rq
+
+    req = rq.TaskRequest(task_id="t", workflow_id="w", lead={"id": "L"}, kind="call", step_id="s", assignee="dana",
+                         due_at="2026-01-01T00:00:00Z", brief=rq.Rendered("calls/x.md.j2", "{{ step }}"),
+                         context={"step": "s", "history": [{"kind": "touch"}]}, outcomes=("connected", "no_answer"))
+    wire = rq.to_wire(req)
+    assert json.dumps(wire) == json.dumps(dataclasses.asdict(req))
+    assert wire["context"] is req.context  # shared, not deep-copied
+    payload = DataConverter.default.payload_converter.to_payloads([wire])
+    assert DataConverter.default.payload_converter.from_payloads(payload, [rq.TaskRequest]) == [req]

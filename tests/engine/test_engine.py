@@ -368,3 +368,21 @@ def test_no_answer_escalates_once_then_recycles():
     misses = [h["detail"] for h in engine.state.history if h["outcome"] == "not_accepted"]
     assert misses == ["dana@seller.example did not accept by 2026-11-04T14:00:00Z",
                       "queue:managers did not accept by 2026-11-06T14:00:00Z"]
+
+
+def test_a_request_carries_only_the_variables_its_templates_read():
+    plan = make_plan([email("one", wait=3), email("two"), end("x")])
+    engine = Engine.start(plan, LEAD, T0)
+    run(engine)
+    body = "Hi {{ lead.first_name }}, {{ history | length }} touches so far ({% for q in missing %}{{ q }}{% endfor %})"
+    ctx = engine.context_for(T0, "two", 0, body, "About {{ cadence.name }}")
+    assert sorted(ctx) == ["cadence", "history", "missing"]  # the lead travels beside the context, once
+    assert [h["step"] for h in ctx["history"] if h["kind"] == "touch"] == ["one", "two"]
+    assert engine.context_for(T0, "two", 0, "no variables") == {}
+
+
+def test_a_template_that_does_not_parse_gets_every_variable():
+    engine = Engine.start(make_plan([email("one"), end("x")]), LEAD, T0)
+    ctx = engine.context_for(T0, "one", 0, "fine {{ step }}", "{% if %}")
+    assert ctx == engine.template_context(T0, "one", 0)
+    assert {"lead", "history", "qualification", "step", "iteration"} <= set(ctx)
