@@ -30,11 +30,9 @@ from benchmarks.common import (  # noqa: E402
     info,
     load_plan,
     make_leads,
-    patched_worker,
     smtp_sink,
     start_baseline,
     start_cadence,
-    start_patched,
     task_queue,
     time_skipping,
 )
@@ -45,28 +43,25 @@ REPLY_AFTER = timedelta(days=7, hours=12)
 
 async def measure(verbose: bool) -> dict[str, dict[str, HistoryCount]]:
     plan = load_plan()
-    out: dict[str, dict[str, HistoryCount]] = {"cadence": {}, "baseline": {}, "fixed": {}}
+    out: dict[str, dict[str, HistoryCount]] = {"cadence": {}, "baseline": {}}
     with smtp_sink() as (_box, port), tempfile.TemporaryDirectory() as tmp:
         async with time_skipping() as env:
-            tq_c, tq_b, tq_f = task_queue("hist-c"), task_queue("hist-b"), task_queue("hist-f")
+            tq_c, tq_b = task_queue("hist-c"), task_queue("hist-b")
             acts = channel_activities(port, Path(tmp))
-            async with cadence_worker(env.client, acts, tq_c), baseline_worker(env.client, acts, tq_b), \
-                    patched_worker(env.client, acts, tq_f):
+            async with cadence_worker(env.client, acts, tq_c), baseline_worker(env.client, acts, tq_b):
                 for path in ("silent", "reply"):
-                    lead_c, lead_b, lead_f = make_leads(3)
+                    lead_c, lead_b = make_leads(2)
                     hc = await start_cadence(env.client, plan, lead_c, tq_c)
                     hb = await start_baseline(env.client, lead_b, tq_b)
-                    hf = await start_patched(env.client, plan, lead_f, tq_f)
                     if path == "reply":
                         await env.sleep(REPLY_AFTER)
-                        for h in (hc, hb, hf):
+                        for h in (hc, hb):
                             await h.signal("event", {"kind": "reply", "data": {"detail": "let's talk"}, "source": "bench"})
                     else:
                         await env.sleep(timedelta(days=40))
-                    rc, rb, rf = await hc.result(), await hb.result(), await hf.result()
+                    rc, rb = await hc.result(), await hb.result()
                     expected = "handoff" if path == "reply" else "disqualified"
-                    assert rc["outcome"] == rb["outcome"] == rf["outcome"] == expected, (rc["outcome"], rb["outcome"])
-                    out["fixed"][path] = await count_history(hf)
+                    assert rc["outcome"] == rb["outcome"] == expected, (rc["outcome"], rb["outcome"])
                     out["cadence"][path] = await count_history(hc)
                     out["baseline"][path] = await count_history(hb)
     return out
@@ -79,9 +74,6 @@ def report(counts: dict[str, dict[str, HistoryCount]], verbose: bool) -> None:
         figure(f"history_events_per_lead_{path}", c.events, "events", c.events / b.events, "<= 1.00x")
         figure(f"billable_actions_per_lead_{path}", c.actions, "actions", c.actions / b.actions, "<= 1.00x")
         figure(f"history_bytes_per_lead_{path}", c.bytes, "bytes", c.bytes / b.bytes)
-        f = counts["fixed"][path]
-        info(f"{path}: with the proposed fix (benchmarks/patched_nurture.py): {f.events} events ({f.events / b.events:.2f}x), "
-             f"{f.actions} actions ({f.actions / b.actions:.2f}x), {f.bytes} bytes ({f.bytes / b.bytes:.2f}x)")
         info(f"{path}: baseline {b.events} events, {b.actions} actions ({dict(b.by_kind)}), {b.bytes} bytes")
         info(f"{path}: cadence  {c.events} events, {c.actions} actions ({dict(c.by_kind)}), {c.bytes} bytes")
         if verbose:

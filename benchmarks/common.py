@@ -269,27 +269,6 @@ async def start_cadence(client: Client, plan: ir.Plan, lead: Lead, tq: str, plan
     return result.handle
 
 
-async def start_patched(client: Client, plan: ir.Plan, lead: Lead, tq: str) -> WorkflowHandle[Any, Any]:
-    """Start cadence's workflow with the proposed fix (``patched_nurture.py``) exactly as ``enroll`` would."""
-    from benchmarks.patched_nurture import NAME
-    from cadence.client import _initial_attributes, static_details
-    from cadence.messages import NurtureInput, workflow_id_for
-
-    return await client.start_workflow(
-        NAME, NurtureInput(lead=lead.fields, plan=ir.plan_to_dict(plan)), id=workflow_id_for(lead.id), task_queue=tq,
-        search_attributes=_initial_attributes(plan, lead), static_summary=f"{plan.name} · lead {lead.id}",
-        static_details=static_details(plan))
-
-
-def patched_worker(client: Client, acts: ChannelActivities, tq: str, **options: Any) -> Worker:
-    from benchmarks.patched_nurture import PublishAtRestNurture
-    from cadence.worker import PASSTHROUGH
-
-    runner = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
-    return Worker(client, task_queue=tq, workflows=[PublishAtRestNurture], activities=acts.all(),
-                  workflow_runner=runner, graceful_shutdown_timeout=timedelta(seconds=20), **options)
-
-
 async def start_baseline(client: Client, lead: Lead, tq: str, day: float = 86400.0) -> WorkflowHandle[Any, Any]:
     from benchmarks.handwritten import start_args
 
