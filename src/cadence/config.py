@@ -92,6 +92,9 @@ class Settings:
     """Root of the templates the cadences name."""
     time_scale: float = 1.0
     """Clock speed-up recorded in new enrollments (demos); 1.0 is real time."""
+    worker_cache: int = 1000
+    """Leads a worker keeps in memory between their steps (about 0.2 MiB each); others are rebuilt
+    from their history when they next act. Bounds a worker's memory however many leads wait."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Where each value came from: a file path or a variable name; absent means the default."""
 
@@ -241,6 +244,16 @@ def _scale(raw: object) -> float:
     return value
 
 
+def _count(raw: object) -> int:
+    if isinstance(raw, bool):
+        raise _Bad("is not a whole number >= 0")
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    if not isinstance(raw, int) or raw < 0:
+        raise _Bad("is not a whole number >= 0")
+    return raw
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "temporal_address": _address,
     "namespace": _text,
@@ -266,6 +279,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "cadences_dir": _path,
     "templates_dir": _path,
     "time_scale": _scale,
+    "worker_cache": _count,
 }
 
 

@@ -55,7 +55,8 @@ class DevStack:
             client = await connect(self.settings)
             await register_search_attributes(client, self.settings.namespace)
             worker = build_worker(client, ChannelActivities.from_settings(self.channel_settings).all(),
-                                  task_queue=self.settings.task_queue)
+                                  task_queue=self.settings.task_queue,
+                                  max_cached_workflows=self.settings.worker_cache)
             async with worker:
                 self._banner(sink)
                 tasks = []

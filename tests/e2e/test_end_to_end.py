@@ -80,6 +80,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "CADENCE_STATE_DIR": str(tmp / "state"),
         "CADENCE_SENDER": "Nurture <nurture@seller.example>",
         "CADENCE_TASK_QUEUE": "e2e",
+        # Fewer leads in memory than in flight: leads are evicted and rebuilt from history as they act.
+        "CADENCE_WORKER_CACHE": "2",
     }
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=tmp,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -95,6 +97,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         controller.stop()
         server.stop()
         assert worker.returncode == 0, output  # a graceful shutdown
+        assert "keeping up to 2 leads in memory" in output
 
 
 def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> None:

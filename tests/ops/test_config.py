@@ -132,6 +132,7 @@ def test_secrets_in_the_file_are_refused(key: str, var: str) -> None:
     ({"CADENCE_HANDOFF_WEBHOOK": "ftp://x"}, "CADENCE_HANDOFF_WEBHOOK: 'ftp://x' is not an http(s) URL"),
     ({"CADENCE_TIME_SCALE": "0"}, "CADENCE_TIME_SCALE: '0' is not a positive number"),
     ({"CADENCE_TLS_CA": "nope.pem"}, "CADENCE_TLS_CA: 'nope.pem' is not a file"),
+    ({"CADENCE_WORKER_CACHE": "-1"}, "CADENCE_WORKER_CACHE: '-1' is not a whole number >= 0"),
 ])
 def test_bad_environment_values(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as exc:
@@ -146,6 +147,7 @@ def test_bad_environment_values(env: dict[str, str], message: str) -> None:
     ("namespace = 3", "cadence.toml: namespace: 3 is not a string"),
     ("time_scale = [1]", "cadence.toml: time_scale: '[1]' is not a positive number"),
     ('namespace = ""', "cadence.toml: namespace: '' must not be empty"),
+    ("worker_cache = 2.5", "cadence.toml: worker_cache: 2.5 is not a whole number >= 0"),
 ])
 def test_bad_file_values(line: str, message: str) -> None:
     write(Path("cadence.toml"), line + "\n")
@@ -183,6 +185,13 @@ def test_every_setting_has_a_parser_and_a_variable() -> None:
     assert list(cfg.FIELDS) == names
     assert set(cfg._PARSERS) == set(names) == set(cfg.ENV_VARS)
     assert cfg.SMTP_SECURITY == __import__("cadence.channels.settings", fromlist=["x"]).SMTP_SECURITY
+
+
+def test_worker_cache_bounds_the_leads_a_worker_keeps_in_memory() -> None:
+    assert load_settings(environ={}).worker_cache == 1000
+    write(Path("cadence.toml"), "worker_cache = 3000\n")
+    assert load_settings(environ={}).worker_cache == 3000
+    assert load_settings(environ={"CADENCE_WORKER_CACHE": "0"}).worker_cache == 0
 
 
 def test_settings_are_frozen() -> None:

@@ -65,7 +65,11 @@ def _server_options(fn: Any) -> Any:
 @click.option("--address", default=None, help="Temporal address (default from settings: 127.0.0.1:7233).")
 @click.option("--namespace", default=None, help="Temporal namespace.")
 @click.option("--task-queue", default=None, help="Task queue (default: cadence).")
-def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None) -> None:
+@click.option("--cache", "cache", type=click.IntRange(min=0), default=None,
+              help="Leads kept in memory between steps (default 1000, about 0.2 MiB each; "
+                   "others are rebuilt from history when they next act).")
+def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None,
+           cache: int | None) -> None:
     """Run a worker: the nurture workflow and the email/call/voicemail/letter/handoff activities.
 
     Several workers on one task queue share the load. SIGINT/SIGTERM stop
@@ -82,7 +86,7 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     settings = _settings(config)
     settings = dataclasses.replace(
         settings, temporal_address=address or settings.temporal_address, namespace=namespace or settings.namespace,
-        task_queue=task_queue or settings.task_queue)
+        task_queue=task_queue or settings.task_queue, worker_cache=settings.worker_cache if cache is None else cache)
     from cadence.channels.activities import ChannelActivities
 
     try:  # plug-ins named by CADENCE_*_PROVIDER; a bad name fails before anything connects
@@ -98,9 +102,11 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         client = await connect(settings)
         with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
             await register_search_attributes(client, settings.namespace)
-        built = build_worker(client, activities.all(), task_queue=settings.task_queue)
+        built = build_worker(client, activities.all(), task_queue=settings.task_queue,
+                             max_cached_workflows=settings.worker_cache)
         click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "
-                   f"task queue {settings.task_queue}; Ctrl-C to stop")
+                   f"task queue {settings.task_queue}, keeping up to {settings.worker_cache} leads in memory; "
+                   "Ctrl-C to stop")
         await run_until_signalled(built)
         click.echo("worker stopped")
 
