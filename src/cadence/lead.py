@@ -41,6 +41,7 @@ SOURCES: tuple[str, ...] = ("marketing", "sales")
 MAX_FIELD_LENGTH = 2000
 MAX_FIELDS = 100
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters other than tab
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _PHONE_RE = re.compile(r"^\+?[0-9 ().-]{6,25}$")
 _FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -95,7 +96,7 @@ def parse_lead(record: Any) -> Lead:
             if len(value) > MAX_FIELD_LENGTH:
                 problems.append(f"{key}: longer than {MAX_FIELD_LENGTH} characters")
                 continue
-            if any(ord(c) < 32 and c not in "\t" for c in value) or "\x7f" in value:
+            if _CONTROL_RE.search(value):
                 problems.append(f"{key}: contains control characters (line breaks are not allowed)")
                 continue
             if value == "":
