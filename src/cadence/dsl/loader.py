@@ -228,6 +228,9 @@ def _compose(text: str, file: str, fail: Any) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problem = exc.problem or exc.context or "not valid YAML"
+        if "maximum nesting depth" in problem:
+            # libyaml's own cap (seen in PyYAML 6.0.4) trips first: its scanner reads ahead of our events.
+            raise fail(line, col, f"nested deeper than {MAX_DEPTH} levels", "a cadence never needs this much nesting") from None
         raise fail(line, col, f"YAML syntax error: {problem}",
                    "check the indentation and quoting near this line") from None
     except yaml.YAMLError as exc:
