@@ -146,7 +146,7 @@ async def enroll(
     """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated.
 
     Args:
-        plan_data: ``ir.plan_to_dict(plan)``, passed in when enrolling many leads to convert once.
+        plan_data: ``ir.plan_to_wire(plan)``, passed in when enrolling many leads to convert once.
         history_limit: continue-as-new past this many history events (default: the workflow's).
     """
     extra = {} if history_limit is None else {"history_limit": history_limit}
@@ -155,7 +155,7 @@ async def enroll(
             WORKFLOW_NAME,
             # A plain dict with NurtureInput's fields: the converter would deep-copy a dataclass (and the
             # whole plan in it) for every lead, a fifth of an enrollment's time (benchmarks/README.md).
-            {"lead": lead.fields, "plan": plan_data or ir.plan_to_dict(plan), "time_scale": time_scale,
+            {"lead": lead.fields, "plan": plan_data or ir.plan_to_wire(plan), "time_scale": time_scale,
              "enrolled_by": enrolled_by, "interpreter_generation": INTERPRETER_GENERATION, **extra},
             id=workflow_id_for(lead.id),
             task_queue=task_queue,
@@ -190,7 +190,7 @@ async def enroll_many(
         leads: ``(line, lead)`` pairs; a string instead of a lead is a rejection message.
         on_result: called once per lead as it completes (progress bars, rejects files).
     """
-    plan_data = ir.plan_to_dict(plan)
+    plan_data = ir.plan_to_wire(plan)
     results: list[EnrollResult] = []
     queue: asyncio.Queue[tuple[int, Lead | str] | None] = asyncio.Queue(maxsize=concurrency * 2)
 

@@ -46,7 +46,7 @@ class NurtureInput:
     lead: dict[str, Any]
     """The validated lead record (see :func:`cadence.lead.parse_lead`)."""
     plan: dict[str, Any]
-    """The compiled Plan as :func:`cadence.ir.plan_to_dict` data; pinned for this lead."""
+    """The compiled Plan as :func:`cadence.ir.plan_to_wire` data (or the longer ``plan_to_dict``); pinned for this lead."""
     time_scale: float = 1.0
     """Clock speed-up for demos: 1000 plays a 6-month cadence in about 4 hours."""
     state: dict[str, Any] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from cadence.dsl import ValidationFailed, compile_file
 from tests.dsl.helpers import BAD, GOOD, TEMPLATES, run_cli
 
 ENTERPRISE = GOOD / "enterprise-nurture.yaml"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_same_file_same_bytes_same_hash() -> None:
@@ -25,6 +27,16 @@ def test_same_file_same_bytes_same_hash() -> None:
 def test_json_round_trip() -> None:
     plan = compile_file(ENTERPRISE)
     assert ir.plan_from_dict(json.loads(ir.canonical_json(plan))) == plan
+
+
+@pytest.mark.parametrize("name", ["enterprise-nurture", "inbound-fast-follow", "stale-monthly", "benchmark-seven-touch"])
+def test_wire_form_leaves_out_defaults_and_round_trips(name: str) -> None:
+    plan = compile_file(ROOT / "cadences" / f"{name}.yaml")
+    wire = json.loads(json.dumps(ir.plan_to_wire(plan)))
+    assert ir.plan_from_dict(wire) == plan
+    assert len(json.dumps(wire)) < len(ir.canonical_json(plan))
+    assert wire["format"] == ir.PLAN_FORMAT and all("kind" in step for step in wire["steps"])
+    assert not [k for step in wire["steps"] for k, v in step.items() if v in ([], None)]  # defaults, left out
 
 
 def test_plan_content() -> None:
