@@ -20,7 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cadence import engine as eng
-    from cadence import ir, schedule
+    from cadence import ir, lead_view, schedule
     from cadence.channels import requests as rq
     from cadence.channels.ids import message_id_for
     from cadence.messages import (
@@ -290,7 +290,7 @@ class NurtureWorkflow:
 
     def _carry(self, plan: ir.Plan) -> dict[str, Any]:
         return rq.to_wire(NurtureInput(
-            lead=self.engine.state.lead, plan=ir.plan_to_dict(plan), time_scale=self.scale,
+            lead=self.engine.state.lead, plan=ir.plan_to_wire(plan), time_scale=self.scale,
             state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=_iso(self.now()),
             history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))
 
@@ -298,22 +298,8 @@ class NurtureWorkflow:
     def _publish(self) -> None:
         st = self.engine.state
         nxt = st.next_action
-        values: dict[str, Any] = {
-            "CadenceName": self.plan.name,
-            "CadenceVersion": self.plan.short_version,
-            "CadenceStage": st.stage,
-            "CadenceTouches": sum(st.touches_by_channel.values()),
-            "CadenceScore": self.engine.score(),
-            "CadenceNextActionAt": _real_time(self, nxt["at"]) if nxt and nxt.get("at") and st.status != "ended" else None,
-            "CadenceOutcome": (st.outcome or {}).get("kind", "") or ("paused" if st.status == "paused" else
-                                                                     "awaiting_acceptance" if st.phase == "acceptance"
-                                                                     else "active"),
-            "CadenceReason": (st.outcome or {}).get("reason", "") if st.outcome and st.outcome.get("kind") == "disqualified" else "",
-            "CadenceOwner": str(st.lead.get("owner", "")),
-            "CadenceSource": str(st.lead.get("source", "")),
-            "CadenceOpenTask": (st.open_task or {}).get("kind", ""),
-        }
-        stages = [[x["stage"], x["entered_at"], x["left_at"], x["why"]] for x in st.stages]
+        values = lead_view.attribute_values(self.engine, _real_time(self, nxt["at"]) if nxt and nxt.get("at") else None)
+        stages = lead_view.stage_log(self.engine)
         if stages != self.published.get("_stages") and self._patched(PATCH_STAGE_MEMO):
             # A compact stage log readable for thousands of leads through list-workflows (reports),
             # written only when the stage changes, so it costs an event per stage, not per touch.
@@ -325,7 +311,7 @@ class NurtureWorkflow:
             updates = [KEYS[k].value_set(values[k]) if values[k] not in (None, "") else KEYS[k].value_unset() for k in changed]
             workflow.upsert_search_attributes(updates)
             self.published.update({k: values[k] for k in changed})
-        workflow.set_current_details(details_markdown(self.engine, self.now()))
+        workflow.set_current_details(lead_view.details_markdown(self.engine, self.now()))
 
     # -- messages ------------------------------------------------------------------------
     @workflow.query(name=QUERY_STATE)
@@ -466,32 +452,4 @@ def _cause(err: BaseException) -> str:
     return str(err)[:300]
 
 
-def details_markdown(engine: eng.Engine, now: datetime) -> str:
-    """The lead's current state as markdown for the Temporal UI's details panel."""
-    st = engine.state
-    snap_touches = sum(st.touches_by_channel.values())
-    lines = [
-        f"**{engine.plan.name}** `{engine.plan.short_version}` · lead `{st.lead.get('id')}`",
-        f"**Stage:** {st.stage} · **Status:** {st.status} · **Touches:** {snap_touches}/{engine.plan.touch_count}"
-        f" · **Score:** {engine.score()}",
-    ]
-    if st.outcome:
-        lines.append(f"**Outcome:** {st.outcome['kind']} — {st.outcome['reason']}" + (f" → {st.outcome['to']}" if st.outcome.get("to") else ""))
-    elif st.next_action:
-        at = datetime.fromisoformat(st.next_action["at"].replace("Z", "+00:00"))
-        lines.append(f"**Next:** {st.next_action['what']} ({schedule.describe(at, engine.tz)})")
-    if st.open_task:
-        lines.append(f"**Open task:** {st.open_task['kind']} `{st.open_task['task_id']}` for {st.open_task['assignee']},"
-                     f" due {st.open_task['due_at']}")
-    qualified = engine.qualified()
-    lines.append(f"**Qualified ({len(qualified)}/{len(engine.plan.qualification)}):** {', '.join(qualified) or 'nothing yet'}")
-    touches = [h for h in st.history if h["kind"] in ("touch", "event")][-8:]
-    if touches:
-        lines += ["", "| when | what | outcome |", "|---|---|---|"]
-        for h in touches:
-            what = f"{h['channel'] or 'event'} {h['step']}".strip()
-            lines.append(f"| {h['at'][:16].replace('T', ' ')} | {what} | {h['outcome']} |")
-    return "\n".join(lines)
-
-
-__all__ = ["NurtureWorkflow", "details_markdown"]
+__all__ = ["NurtureWorkflow"]
