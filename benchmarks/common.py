@@ -246,9 +246,17 @@ def cadence_worker(client: Client, acts: ChannelActivities, tq: str, **options: 
 
 
 def baseline_worker(client: Client, acts: ChannelActivities, tq: str, **options: Any) -> Worker:
-    """The hand-written workflow with the very same activity objects (default sandbox)."""
+    """The hand-written workflow with the very same activity objects (default sandbox).
+
+    Like cadence's worker, it compiles its workflow module once per process rather than in
+    every sandbox (``cadence.worker.WorkflowCodeCache``): that is worker plumbing, not the
+    cost of interpretation these benchmarks compare.
+    """
     import benchmarks.templates_text  # noqa: F401  (loaded here, passed through to the sandbox)
     from benchmarks.handwritten import HandWrittenNurture
+    from cadence.worker import cache_workflow_code
+
+    cache_workflow_code("benchmarks")
 
     runner = SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("benchmarks.templates_text"))

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.abc
+import importlib.machinery
 import signal
+import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from types import CodeType, ModuleType
 from typing import Any
 
 from temporalio.client import Client
@@ -24,8 +28,52 @@ PASSTHROUGH = ("cadence", "jinja2", "markupsafe", "zoneinfo")
 """Deterministic modules the workflow sandbox may share with the worker instead of re-importing."""
 
 
+class _CompiledOnce(importlib.machinery.SourceFileLoader):
+    """A source loader that hands every import of a module the code compiled the first time."""
+
+    _code: dict[str, CodeType] = {}
+
+    def get_code(self, fullname: str) -> CodeType:
+        code = self._code.get(self.path)
+        if code is None:
+            code = self._code[self.path] = super().get_code(fullname)  # type: ignore[assignment]
+        return code
+
+
+class WorkflowCodeCache(importlib.abc.MetaPathFinder):
+    """Compiles cadence's workflow modules once per worker process.
+
+    The workflow sandbox re-imports a workflow's module for every run it starts
+    or replays. Without a bytecode cache (``PYTHONDONTWRITEBYTECODE``, usual in
+    containers) each of those imports compiled ``workflows/nurture.py`` again,
+    about 8 ms per lead on this project's 2-core machine, and each kept its own
+    copy of the code. Sharing the code objects is safe: they are immutable, and
+    every import still executes them into a fresh module. It also pins the code
+    the worker started with if the file changes on disk while it runs.
+    """
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
+        """A spec with the caching loader for modules of :attr:`package`; others are left to the next finder."""
+        if fullname != self.package and not fullname.startswith(self.package + "."):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader:
+            spec.loader = _CompiledOnce(fullname, spec.loader.path)
+        return spec
+
+
+def cache_workflow_code(package: str = "workflows") -> None:
+    """Install a :class:`WorkflowCodeCache` for ``package`` (once per process)."""
+    if not any(isinstance(f, WorkflowCodeCache) and f.package == package for f in sys.meta_path):
+        sys.meta_path.insert(0, WorkflowCodeCache(package))
+
+
 def workflows() -> list[type]:
     """The workflow classes a cadence worker registers."""
+    cache_workflow_code()
     from workflows.nurture import NurtureWorkflow
 
     return [NurtureWorkflow]
@@ -62,4 +110,4 @@ async def run_until_signalled(worker: Worker) -> None:
         await stop.wait()
 
 
-__all__ = ["PASSTHROUGH", "build_worker", "run_until_signalled", "sandbox_runner", "workflows"]
+__all__ = ["PASSTHROUGH", "WorkflowCodeCache", "build_worker", "cache_workflow_code", "run_until_signalled", "sandbox_runner", "workflows"]

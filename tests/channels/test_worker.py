@@ -91,3 +91,34 @@ def test_requests_go_on_the_wire_as_the_converter_would_write_them() -> None:
     assert wire["context"] is req.context  # shared, not deep-copied
     payload = DataConverter.default.payload_converter.to_payloads([wire])
     assert DataConverter.default.payload_converter.from_payloads(payload, [rq.TaskRequest]) == [req]
+
+
+def test_workflow_modules_are_compiled_once_per_worker_process(tmp_path, monkeypatch) -> None:
+    import importlib
+    import sys
+
+    from cadence.worker import WorkflowCodeCache, cache_workflow_code
+
+    package = tmp_path / "wfpkg_once"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "flow.py").write_text("def step():\n    return 'first'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    cache_workflow_code("wfpkg_once")
+    cache_workflow_code("wfpkg_once")
+    assert sum(isinstance(f, WorkflowCodeCache) and f.package == "wfpkg_once" for f in sys.meta_path) == 1
+
+    def fresh_import():  # what the workflow sandbox does for every workflow run
+        for name in ("wfpkg_once.flow", "wfpkg_once"):
+            sys.modules.pop(name, None)
+        return importlib.import_module("wfpkg_once.flow")
+
+    first = fresh_import()
+    (package / "flow.py").write_text("def step():\n    return 'edited on disk'\n")
+    second = fresh_import()
+    assert first is not second  # a fresh module each time, as the sandbox needs
+    assert second.step.__code__ is first.step.__code__  # compiled once, shared
+    assert second.step() == "first"  # the worker keeps running the code it started with
+    for name in ("wfpkg_once.flow", "wfpkg_once"):
+        sys.modules.pop(name, None)
