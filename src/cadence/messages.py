@@ -4,7 +4,8 @@ Frozen dataclasses, standard library only (the workflow sandbox imports
 them). Temporal's JSON converter serialises them; fields hold JSON types.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Temporal's converter calls ``get_type_hints`` on these
+# classes for every payload it decodes, and string annotations are compiled again each time.
 
 from dataclasses import dataclass, field
 from typing import Any

@@ -5,7 +5,8 @@ builds them in the sandbox. Templates travel as text (from the pinned
 Plan), so an activity never reads a cadence's files.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Temporal's converter calls ``get_type_hints`` on these
+# classes for every payload it decodes, and string annotations are compiled again each time.
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
