@@ -110,4 +110,12 @@ async def run_until_signalled(worker: Worker) -> None:
         await stop.wait()
 
 
-__all__ = ["PASSTHROUGH", "WorkflowCodeCache", "build_worker", "cache_workflow_code", "run_until_signalled", "sandbox_runner", "workflows"]
+__all__ = [
+    "PASSTHROUGH",
+    "WorkflowCodeCache",
+    "build_worker",
+    "cache_workflow_code",
+    "run_until_signalled",
+    "sandbox_runner",
+    "workflows",
+]

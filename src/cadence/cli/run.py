@@ -66,8 +66,8 @@ def _server_options(fn: Any) -> Any:
 @click.option("--namespace", default=None, help="Temporal namespace.")
 @click.option("--task-queue", default=None, help="Task queue (default: cadence).")
 @click.option("--cache", "cache", type=click.IntRange(min=0), default=None,
-              help="Leads kept in memory between steps (default 1000, about 0.2 MiB each; "
-                   "others are rebuilt from history when they next act).")
+              help="Leads kept in memory between steps (default: the worker_cache setting, 1000; about "
+                   "0.2 MiB each; others are rebuilt from history when they next act).")
 def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None,
            cache: int | None) -> None:
     """Run a worker: the nurture workflow and the email/call/voicemail/letter/handoff activities.
