@@ -79,6 +79,7 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     \b
     Examples:
       cadence worker
+      cadence worker --cache 3000
       python worker.py --address temporal.internal:7233 --namespace sales
     """
     import dataclasses
