@@ -171,14 +171,22 @@ def _address(raw: object) -> str:
     return text
 
 
-def _port(raw: object) -> int:
+def _whole(raw: object, problem: str) -> int:
+    """A TOML integer or a string of digits; anything else fails with ``problem``."""
     if isinstance(raw, bool):
-        raise _Bad("is not a port number")
+        raise _Bad(problem)
     if isinstance(raw, str) and raw.strip().isdigit():
         raw = int(raw.strip())
-    if not isinstance(raw, int) or not 0 < raw < 65536:
-        raise _Bad("is not a port number")
+    if not isinstance(raw, int):
+        raise _Bad(problem)
     return raw
+
+
+def _port(raw: object) -> int:
+    value = _whole(raw, "is not a port number")
+    if not 0 < value < 65536:
+        raise _Bad("is not a port number")
+    return value
 
 
 def _bool(raw: object) -> bool:
@@ -245,13 +253,10 @@ def _scale(raw: object) -> float:
 
 
 def _count(raw: object) -> int:
-    if isinstance(raw, bool):
+    value = _whole(raw, "is not a whole number >= 0")
+    if value < 0:
         raise _Bad("is not a whole number >= 0")
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
-    if not isinstance(raw, int) or raw < 0:
-        raise _Bad("is not a whole number >= 0")
-    return raw
+    return value
 
 
 _PARSERS: dict[str, Callable[[object], Any]] = {
