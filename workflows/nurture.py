@@ -80,7 +80,15 @@ class NurtureWorkflow:
         self.plan = ir.plan_from_dict_cached(inp.plan)
         self.scale = inp.time_scale if inp.time_scale and inp.time_scale > 0 else 1.0
         self.origin_real = workflow.now()
-        self.origin_virtual = datetime.fromisoformat(inp.virtual_now.replace("Z", "+00:00")) if inp.virtual_now else self.origin_real
+        stated = datetime.fromisoformat(inp.virtual_now.replace("Z", "+00:00")) if inp.virtual_now else None
+        self.origin_virtual = stated or self.origin_real
+        # At real speed cadence time is workflow time plus a fixed offset: stated at enrollment (a test or
+        # simulation names its start instant), then carried as an offset, never re-derived from a carried
+        # instant, so a run that starts later than its predecessor ended loses no time.
+        if inp.state is None and stated is not None:
+            self.offset = stated - self.origin_real
+        else:
+            self.offset = timedelta(seconds=inp.clock_offset)
         wf_id = workflow.info().workflow_id
         if inp.state is None:
             self.engine = eng.Engine.start(self.plan, inp.lead, self.now(), wf_id)
@@ -95,7 +103,7 @@ class NurtureWorkflow:
         """Cadence time: workflow time, sped up by ``time_scale`` for demos."""
         real = workflow.now()
         if self.scale == 1.0:
-            return real
+            return real + self.offset
         return self.origin_virtual + (real - self.origin_real) * self.scale
 
     def _real_delay(self, until: datetime) -> timedelta:
@@ -292,6 +300,7 @@ class NurtureWorkflow:
         return rq.to_wire(NurtureInput(
             lead=self.engine.state.lead, plan=ir.plan_to_wire(plan), time_scale=self.scale,
             state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=_iso(self.now()),
+            clock_offset=self.offset.total_seconds(),
             history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))
 
     # -- visibility --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -142,14 +142,22 @@ async def enroll(
     enrolled_by: str = "",
     plan_data: dict[str, Any] | None = None,
     history_limit: int | None = None,
+    cadence_now: datetime | None = None,
 ) -> EnrollResult:
     """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated.
 
     Args:
         plan_data: ``ir.plan_to_wire(plan)``, passed in when enrolling many leads to convert once.
         history_limit: continue-as-new past this many history events (default: the workflow's).
+        cadence_now: the instant (timezone-aware) the lead's cadence clock starts at; the lead then
+            lives that far ahead of (or behind) the server's clock. Tests and simulations state
+            their start instant with it; default: the server's clock.
     """
-    extra = {} if history_limit is None else {"history_limit": history_limit}
+    extra: dict[str, Any] = {} if history_limit is None else {"history_limit": history_limit}
+    if cadence_now is not None:
+        if cadence_now.tzinfo is None:
+            raise ValueError("cadence_now must be timezone-aware")
+        extra["virtual_now"] = cadence_now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
     try:
         started = await client.start_workflow(
             WORKFLOW_NAME,

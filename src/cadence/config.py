@@ -378,6 +378,16 @@ def load_settings(config: str | Path | None = None, environ: Mapping[str, str] |
         given = "tls_cert" if values.get("tls_cert") else "tls_key"
         missing = "tls_key" if given == "tls_cert" else "tls_cert"
         raise ConfigError(f"{sources[given]}: {given} needs {missing} as well (a client certificate and its key)")
+    if "temporal_address" not in values:
+        # `cadence dev --port 7390` in one terminal, `cadence list` in another: find the server this
+        # state directory runs rather than the default port.
+        from cadence.server import running_record
+
+        state_dir = Path(values.get("state_dir", Settings.state_dir))
+        record = running_record(state_dir)
+        if record is not None and isinstance(record.get("address"), str):
+            values["temporal_address"] = record["address"]
+            sources["temporal_address"] = f"{state_dir / 'server.pid'} (the running cadence server)"
     return Settings(**values, sources=sources)
 
 

@@ -74,6 +74,7 @@ class DevStack:
 
     def _banner(self, sink: Any) -> None:
         lines = [
+            *self.server.notes,
             f"Temporal server  {self.server.address}  (database {self.server.database})",
             f"Web UI           {self.server.ui_url}" if self.server.ui_url else "Web UI           (headless)",
             f"SMTP sink        127.0.0.1:{sink.port} -> {sink.directory}",

@@ -55,7 +55,12 @@ class NurtureInput:
     enrolled_by: str = ""
     """Who enrolled the lead (operator or system), for the history."""
     virtual_now: str | None = None
-    """Cadence clock (ISO UTC) carried across continue-as-new when ``time_scale`` is not 1."""
+    """Cadence clock (ISO UTC): at enrollment, the instant the lead's cadence starts at (tests and
+    simulations state theirs; default: the workflow's clock); carried across continue-as-new when
+    ``time_scale`` is not 1."""
+    clock_offset: float = 0.0
+    """Seconds cadence time runs ahead of workflow time at ``time_scale`` 1, fixed at enrollment by
+    ``virtual_now`` and carried across continue-as-new."""
     history_limit: int = 10_000
     """Continue-as-new at the next wait once the history has this many events."""
     interpreter_generation: int = 0

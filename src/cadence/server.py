@@ -4,6 +4,9 @@
 the state directory (or in memory), the Web UI, and cadence's search
 attributes registered at every start. A pid file in the state directory
 keeps a second start from racing the first and says where the running one is.
+A watchdog (:mod:`cadence.server_watchdog`) stops the server when its launcher
+dies without stopping it (SIGKILL, a closed terminal); a start that finds a
+server whose launcher is gone stops that stale server itself.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cadence.server_watchdog import alive as _pid_alive
+from cadence.server_watchdog import stop as _stop_pid
 from cadence.visibility import SEARCH_ATTRIBUTES
 
 if TYPE_CHECKING:
@@ -101,16 +106,6 @@ def _reachable(ip: str) -> str:
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(ip, ip)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _looks_like_temporal(pid: int) -> bool:
     """False when the pid was reused by another program (or is a zombie); True when unknowable."""
     cmdline = Path(f"/proc/{pid}/cmdline")
@@ -120,6 +115,29 @@ def _looks_like_temporal(pid: int) -> bool:
         return b"temporal" in cmdline.read_bytes()
     except OSError:
         return False
+
+
+def running_record(state_dir: Path) -> dict[str, Any] | None:
+    """The pid-file record of the server ``state_dir`` runs (or is starting), if any.
+
+    Its keys: ``pid`` (``None`` while starting), ``launcher``, ``address``, ``ui``, ``database``.
+    """
+    try:
+        record = json.loads((Path(state_dir) / "server.pid").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    pid, launcher = record.get("pid"), record.get("launcher")
+    if isinstance(pid, int):
+        return record if _pid_alive(pid) and _looks_like_temporal(pid) else None
+    return record if isinstance(launcher, int) and _pid_alive(launcher) else None
+
+
+def _is_stale(record: dict[str, Any]) -> bool:
+    """A running server whose launcher is gone."""
+    launcher = record.get("launcher")
+    return isinstance(record.get("pid"), int) and isinstance(launcher, int) and not _pid_alive(launcher)
 
 
 @dataclass(eq=False)
@@ -142,6 +160,10 @@ class EmbeddedServer:
     ui_port: int | None = 8233
     namespace: str = "default"
     process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    watchdog: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    """Stops the server if this process dies without stopping it."""
+    notes: list[str] = field(default_factory=list, init=False, repr=False)
+    """What the last start did besides starting (a stale server stopped), for the banner."""
     _owned: bool = field(default=False, init=False, repr=False)
     """Whether this object created the pid file (and so removes it)."""
 
@@ -195,16 +217,7 @@ class EmbeddedServer:
 
     def running(self) -> dict[str, Any] | None:
         """The record of a server this state directory runs (or is starting), if any."""
-        try:
-            record = json.loads(self.pid_file.read_text())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(record, dict):
-            return None
-        pid, launcher = record.get("pid"), record.get("launcher")
-        if isinstance(pid, int):
-            return record if _pid_alive(pid) and _looks_like_temporal(pid) else None
-        return record if isinstance(launcher, int) and _pid_alive(launcher) else None
+        return running_record(self.state_dir)
 
     def start(self, timeout: float = START_TIMEOUT) -> None:
         """Start the server and wait until its frontend accepts connections.
@@ -215,6 +228,7 @@ class EmbeddedServer:
         """
         if self.process is not None and self.process.poll() is None:
             raise ServerError(f"this server is already started (pid {self.process.pid})")
+        self.notes.clear()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._claim()
         try:
@@ -227,6 +241,11 @@ class EmbeddedServer:
                 self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
             self._write_record(self.process.pid)
+            self.watchdog = subprocess.Popen(
+                [sys.executable, "-m", "cadence.server_watchdog", str(os.getpid()), str(self.process.pid),
+                 str(self.pid_file.resolve())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True)
             atexit.register(self.stop)
             self._wait_ready(timeout)
         except BaseException:
@@ -250,6 +269,14 @@ class EmbeddedServer:
                     proc.kill()
                     proc.wait()
             atexit.unregister(self.stop)
+        if self.watchdog is not None:
+            # It ends by itself once the server has; wait for it so no zombie is left.
+            try:
+                self.watchdog.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.watchdog.kill()
+                self.watchdog.wait()
+            self.watchdog = None
         self._release()
 
     def log_tail(self, lines: int = 5) -> str:
@@ -268,7 +295,12 @@ class EmbeddedServer:
                 fd = os.open(self.pid_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 record = self.running()
-                if record is not None:
+                if record is not None and _is_stale(record):
+                    # Its launcher died without stopping it (and its watchdog did not): nobody owns it.
+                    _stop_pid(record["pid"], STOP_TIMEOUT)
+                    self.notes.append(f"stopped a stale cadence server (pid {record['pid']}) whose launcher "
+                                      f"(pid {record['launcher']}) had died")
+                elif record is not None:
                     raise ServerError(self._already_running(record)) from None
                 with contextlib.suppress(FileNotFoundError):
                     self.pid_file.unlink()
@@ -329,4 +361,4 @@ class EmbeddedServer:
 
 
 __all__ = ["EmbeddedServer", "START_TIMEOUT", "STOP_TIMEOUT", "ServerError", "frontend_ready", "port_in_use", "port_open",
-           "temporal_binary"]
+           "running_record", "temporal_binary"]

@@ -18,7 +18,7 @@ PLAN = _acceptance_plan()
 
 async def handed_off(rig: Any) -> tuple[str, Any]:
     lead = parse_lead({"id": f"A-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example", "owner": "dana"})
-    started = await api.enroll(rig.client, PLAN, lead, task_queue=rig.task_queue)
+    started = await rig.enroll(PLAN, lead)
     for _ in range(50):
         state = await started.handle.query(QUERY_STATE, result_type=dict)
         if state["phase"] == "acceptance":

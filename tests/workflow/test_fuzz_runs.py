@@ -76,7 +76,7 @@ async def test_mutated_valid_cadences_run_to_an_outcome(rig, tmp_path: Path):
                            "email": "fuzz@prospect.example", "phone": "+1 312 555 0142", "company": "Prospect Inc",
                            "owner": "dana@seller.example", "timezone": rng.choice(["America/Chicago", "Asia/Tokyo"]),
                            "address_line1": "1 Main St", "city": "Chicago", "postal_code": "60601"})
-        started = await api.enroll(rig.client, plan, lead, task_queue=rig.task_queue)
+        started = await rig.enroll(plan, lead)
         result = await started.handle.result()
         assert result["outcome"] in ("handoff", "disqualified"), (name, result)
         assert result["reason"]

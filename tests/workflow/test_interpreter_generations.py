@@ -26,8 +26,12 @@ def _lead() -> Any:
 
 
 async def _start_raw(rig: Any, lead: Any, **fields: Any) -> Any:
-    """Start a lead the way an older client did: the input as it was before generations."""
-    return await rig.client.start_workflow(WORKFLOW_NAME, {"lead": lead.fields, "plan": ir.plan_to_dict(PLAN), **fields},
+    """Start a lead the way an older client did: the input as it was before generations.
+
+    Older clients stated no start instant, so this goes around the rig's guard; the plan's
+    schedule is always open, so the machine's date cannot change what it does.
+    """
+    return await rig.env.client.start_workflow(WORKFLOW_NAME, {"lead": lead.fields, "plan": ir.plan_to_dict(PLAN), **fields},
                                            id=workflow_id_for(lead.id), task_queue=rig.task_queue)
 
 
@@ -43,7 +47,7 @@ def _shape(events: list[Any]) -> list[int]:
 
 async def test_new_leads_write_no_patch_markers_and_older_leads_still_decide_by_them(rig):
     new, old = _lead(), _lead()
-    started = await api.enroll(rig.client, PLAN, new, task_queue=rig.task_queue)
+    started = await rig.enroll(PLAN, new)
     older = await _start_raw(rig, old)
     await rig.env.sleep(timedelta(days=12))
     assert (await started.handle.result())["outcome"] == (await older.result())["outcome"] == "disqualified"

@@ -16,6 +16,7 @@ from cadence.lead import parse_lead
 from cadence.worker import build_worker, sandbox_runner
 from temporalio.worker import Worker
 from tests.engine.plans import email, end, make_plan
+from tests.workflow.conftest import DEFAULT_START
 from tests.workflow.test_replay_catches_changes import UnpatchedChange
 
 PLAN = make_plan([email("one", wait=3), email("two", wait=3), end("bye")])
@@ -30,7 +31,7 @@ async def test_a_nondeterministic_worker_stalls_the_lead_visibly_and_a_fixed_one
     lead = parse_lead({"id": f"N-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example"})
     # No workflow cache, hence no sticky queue: the next task goes to whichever worker polls next.
     async with build_worker(ts_env.client, activities, task_queue=queue, max_cached_workflows=0):
-        started = await api.enroll(ts_env.client, PLAN, lead, task_queue=queue)
+        started = await api.enroll(ts_env.client, PLAN, lead, task_queue=queue, cadence_now=DEFAULT_START)
         await ts_env.sleep(timedelta(hours=1))  # first email sent, now waiting 3 days
     # A release with an unpatched change picks the lead up (no cache: it replays the history).
     broken = Worker(ts_env.client, task_queue=queue, workflows=[UnpatchedChange], activities=activities,

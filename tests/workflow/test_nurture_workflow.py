@@ -30,7 +30,7 @@ def lead(**overrides: Any) -> Any:
 
 
 async def start(rig: Any, plan: ir.Plan, the_lead: Any, **kw: Any) -> WorkflowHandle[Any, Any]:
-    result = await api.enroll(rig.client, plan, the_lead, task_queue=rig.task_queue, **kw)
+    result = await rig.enroll(plan, the_lead, **kw)
     assert result.status == "enrolled"
     return result.handle  # from start_workflow: awaiting its result lets the test server skip time
 

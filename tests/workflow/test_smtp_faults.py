@@ -31,7 +31,7 @@ async def test_a_transient_failure_is_retried_with_backoff_and_sent_once(rig):
     flaky = Flaky(rig.mailbox, failures=3)
     rig.mailbox.handle_RCPT = flaky.handle_RCPT  # type: ignore[method-assign]
     lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example"})
-    started = await api.enroll(rig.client, PLAN, lead, task_queue=rig.task_queue)
+    started = await rig.enroll(PLAN, lead)
     result = await started.handle.result()
     assert flaky.attempts == 5  # three refusals, then the two emails
     sent = [h for h in result["history"] if h["kind"] == "touch"]
@@ -48,7 +48,7 @@ async def test_an_smtp_outage_longer_than_the_window_is_recorded_and_the_cadence
     plan = make_plan([email("hello", wait=3), ir.CallStep("ring", brief="calls/ring.md.j2", assignee="owner",
                                                           due=ir.Duration(1, "days")), end("bye")])
     lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example", "owner": "dana"})
-    started = await api.enroll(rig.client, plan, lead, task_queue=rig.task_queue)
+    started = await rig.enroll(plan, lead)
     result = await started.handle.result()
     hello = next(h for h in result["history"] if h["step"] == "hello" and h["kind"] == "touch")
     assert hello["outcome"] == "failed"
@@ -67,7 +67,7 @@ async def test_the_cadence_declares_what_a_long_outage_does(rig):
         end("bye"),
     ])
     lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "email": "pat@buyer.example", "owner": "dana"})
-    started = await api.enroll(rig.client, plan, lead, task_queue=rig.task_queue)
+    started = await rig.enroll(plan, lead)
     result = await started.handle.result()
     steps = [(h["step"], h["outcome"]) for h in result["history"] if h["kind"] in ("touch", "task")]
     assert steps[0] == ("hello", "failed")

@@ -137,6 +137,8 @@ def server(config_file: str | None, ip: str | None, port: int | None, ui_port: i
         raise CadenceCLIError(str(exc)) from None
 
     def banner() -> None:
+        for note in srv.notes:
+            click.echo(note)
         click.echo(f"Temporal server  {srv.address}  (database {srv.database})")
         click.echo(f"Web UI           {srv.ui_url}" if srv.ui_url else "Web UI           (headless)")
         click.echo(f"Log              {srv.log_file}")
