@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import sys
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +51,48 @@ class Mailbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages() if address in str(m["To"])]
+
+
+class Webhook:
+    """A local HTTP server collecting POSTs (a CRM receiving handoffs).
+
+    It answers with ``statuses`` in turn, then with what ``answer`` (given the JSON body)
+    says, then 200.
+    """
+
+    def __init__(self, answer: Callable[[Any], int | None] | None = None) -> None:
+        self.posts: list[tuple[dict[str, str], bytes]] = []
+        self.statuses: list[int] = []
+        self.answer = answer
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                hook.posts.append((dict(self.headers.items()), body))
+                status = hook.statuses.pop(0) if hook.statuses else (hook.answer and hook.answer(json.loads(body))) or 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/handoff"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def json(self, i: int = -1) -> Any:
+        return json.loads(self.posts[i][1])
+
+    def __enter__(self) -> Webhook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def binary(name: str) -> str:

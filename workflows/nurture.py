@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from cadence import engine as eng
     from cadence import ir, lead_view, schedule
     from cadence.channels import requests as rq
-    from cadence.channels.ids import message_id_for
     from cadence.messages import (
         INTERPRETER_GENERATION,
         QUERY_STATE,
@@ -190,7 +189,8 @@ class NurtureWorkflow:
                     rq.SEND_EMAIL,
                     rq.to_wire(rq.EmailRequest(
                         body=template, subject=command.subject, context=ctx,
-                        message_id=message_id_for(wf_id, command.step_id, command.iteration),
+                        # The worker derives it from (workflow, step, iteration) with its Message-ID domain.
+                        message_id="",
                         sender=step.sender, reply_to=step.reply_to, variant=command.variant, **common)),
                     result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
                     schedule_to_close_timeout=self._retry_window(step.retry_for), retry_policy=EMAIL_RETRY,
@@ -277,13 +277,16 @@ class NurtureWorkflow:
     async def _deliver(self, command: eng.Finish) -> None:
         """Build the dossier and deliver it to the assignee; a failure is recorded in the result."""
         e, plan = self.engine, self.plan
+        answer_by = e.answer_by(self.now())
         try:
             handoff = await workflow.execute_activity(
                 rq.DELIVER_HANDOFF,
                 rq.to_wire(rq.HandoffRequest(
                     workflow_id=workflow.info().workflow_id, lead=e.state.lead, assignee=command.to,
                     sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
-                    plan_name=plan.name, plan_version=plan.sha256)),
+                    plan_name=plan.name, plan_version=plan.sha256, delivery=2 if command.escalated_from else 1,
+                    answer_by=_iso(answer_by) if answer_by else "", escalated_from=command.escalated_from,
+                    missed_deadline=command.missed_deadline)),
                 result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
                 schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
                 summary=command.summary)
@@ -358,7 +361,7 @@ class NurtureWorkflow:
 
     @update_lead.validator
     def _check_lead(self, inp: LeadUpdateInput) -> None:
-        _reject_on(lambda: self._ensure_active() or self.engine.check_lead_update(dict(inp.fields)))
+        _reject_on(lambda: self.engine.check_update_lead(dict(inp.fields)))
 
     @workflow.update(name=UPDATE_HANDOFF)
     def force_handoff(self, inp: OperatorInput) -> UpdateResult:
@@ -369,7 +372,7 @@ class NurtureWorkflow:
 
     @force_handoff.validator
     def _check_handoff(self, inp: OperatorInput) -> None:
-        _reject_on(self._ensure_active)
+        _reject_on(self.engine.check_active)
 
     @workflow.update(name=UPDATE_DISQUALIFY)
     def disqualify(self, inp: OperatorInput) -> UpdateResult:
@@ -391,8 +394,7 @@ class NurtureWorkflow:
 
     @pause.validator
     def _check_pause(self, inp: OperatorInput) -> None:
-        _reject_on(lambda: _require(self.engine.state.status == "active",
-                                    f"lead {self.engine.state.lead.get('id')} is {self.engine.state.status}, not active"))
+        _reject_on(self.engine.check_pause)
 
     @workflow.update(name=UPDATE_RESUME)
     def resume(self, inp: OperatorInput) -> UpdateResult:
@@ -403,8 +405,7 @@ class NurtureWorkflow:
 
     @resume.validator
     def _check_resume(self, inp: OperatorInput) -> None:
-        _reject_on(lambda: _require(self.engine.state.status == "paused",
-                                    f"lead {self.engine.state.lead.get('id')} is {self.engine.state.status}, not paused"))
+        _reject_on(self.engine.check_resume)
 
     @workflow.update(name=UPDATE_ACCEPT)
     def accept(self, inp: OperatorInput) -> UpdateResult:
@@ -426,20 +427,7 @@ class NurtureWorkflow:
 
     @reject.validator
     def _check_reject(self, inp: OperatorInput) -> None:
-        def check() -> None:
-            self.engine.check_acceptance_answer()
-            if not inp.reason.strip():
-                raise eng.RejectedInput("a rejection needs a reason (what is missing, why it is not a fit)")
-        _reject_on(check)
-
-    def _ensure_active(self) -> None:
-        if self.engine.state.status == "ended":
-            raise eng.RejectedInput(f"lead {self.engine.state.lead.get('id')} has already ended")
-
-
-def _require(condition: bool, message: str) -> None:
-    if not condition:
-        raise eng.RejectedInput(message)
+        _reject_on(lambda: self.engine.check_reject(inp.reason))
 
 
 def _reject_on(check: Any) -> None:

@@ -25,6 +25,7 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
+from temporalio.client import WorkflowExecution as ExecutionInfo
 from temporalio.common import (
     SearchAttributeKey,
     SearchAttributePair,
@@ -59,7 +60,7 @@ from cadence.messages import (
     UpdateResult,
     workflow_id_for,
 )
-from cadence.visibility import SEARCH_ATTRIBUTES
+from cadence.visibility import LATEST_RUN, SEARCH_ATTRIBUTES
 
 _INDEXED = {
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -70,6 +71,10 @@ _INDEXED = {
 
 class ActionRefused(Exception):
     """The workflow (or the server) refused an action; the message says why."""
+
+
+class NoWorker(ActionRefused):
+    """No worker answered a query in time: only what visibility knows is available."""
 
 
 async def register_search_attributes(client: Client, namespace: str = "default") -> list[str]:
@@ -381,9 +386,20 @@ async def state(client: Client, lead_id: str) -> dict[str, Any]:
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise ActionRefused(f"lead {lead_id} is not enrolled") from None
         if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-            raise ActionRefused(f"no worker answered for lead {lead_id} within {QUERY_TIMEOUT.total_seconds():.0f} s; "
-                                "is `cadence worker` running?") from None
+            raise NoWorker(f"no worker answered for lead {lead_id} within {QUERY_TIMEOUT.total_seconds():.0f} s; "
+                           "is `cadence worker` running?") from None
         raise ActionRefused(str(exc)) from None
+
+
+async def lead_row(client: Client, lead_id: str) -> LeadRow | None:
+    """What visibility knows of a lead (no worker needed), or ``None`` when it was never enrolled."""
+    try:
+        described = await handle(client, lead_id).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise ActionRefused(str(exc)) from None
+    return _row(described)
 
 
 @dataclass(frozen=True)
@@ -408,8 +424,9 @@ class LeadRow:
 
 def list_query(cadence: str | None = None, stage: str | None = None, outcome: str | None = None,
                owner: str | None = None, open_task: bool = False) -> str:
-    """The visibility query for ``cadence list`` filters (also usable in the Temporal UI)."""
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'"]
+    """The visibility query for ``cadence list`` filters (also usable in the Temporal UI): one row
+    per lead, its latest run."""
+    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'", LATEST_RUN]
     for attr, value in (("CadenceName", cadence), ("CadenceStage", stage), ("CadenceOutcome", outcome),
                         ("CadenceOwner", owner)):
         if value:
@@ -427,27 +444,31 @@ async def list_leads(client: Client, query: str, limit: int | None = None) -> As
     """Leads matching a visibility ``query``, newest first."""
     count = 0
     async for wf in client.list_workflows(query):
-        sa = wf.typed_search_attributes
-        get = lambda name, kind="Keyword": sa.get(_key(name, kind))  # noqa: E731
-        yield LeadRow(
-            lead_id=wf.id[len(WORKFLOW_ID_PREFIX):] if wf.id.startswith(WORKFLOW_ID_PREFIX) else wf.id,
-            cadence=get("CadenceName") or "",
-            version=get("CadenceVersion") or "",
-            stage=get("CadenceStage") or "",
-            outcome=get("CadenceOutcome") or "",
-            reason=get("CadenceReason") or "",
-            touches=get("CadenceTouches", "Int") or 0,
-            score=get("CadenceScore", "Int") or 0,
-            owner=get("CadenceOwner") or "",
-            source=get("CadenceSource") or "",
-            open_task=get("CadenceOpenTask") or "",
-            next_action_at=get("CadenceNextActionAt", "Datetime"),
-            status=wf.status.name.lower() if wf.status else "",
-            started_at=wf.start_time,
-        )
+        yield _row(wf)
         count += 1
         if limit is not None and count >= limit:
             return
+
+
+def _row(wf: ExecutionInfo) -> LeadRow:
+    sa = wf.typed_search_attributes
+    get = lambda name, kind="Keyword": sa.get(_key(name, kind))  # noqa: E731
+    return LeadRow(
+        lead_id=wf.id[len(WORKFLOW_ID_PREFIX):] if wf.id.startswith(WORKFLOW_ID_PREFIX) else wf.id,
+        cadence=get("CadenceName") or "",
+        version=get("CadenceVersion") or "",
+        stage=get("CadenceStage") or "",
+        outcome=get("CadenceOutcome") or "",
+        reason=get("CadenceReason") or "",
+        touches=get("CadenceTouches", "Int") or 0,
+        score=get("CadenceScore", "Int") or 0,
+        owner=get("CadenceOwner") or "",
+        source=get("CadenceSource") or "",
+        open_task=get("CadenceOpenTask") or "",
+        next_action_at=get("CadenceNextActionAt", "Datetime"),
+        status=wf.status.name.lower() if wf.status else "",
+        started_at=wf.start_time,
+    )
 
 
 def _key(name: str, kind: str) -> SearchAttributeKey[Any]:
@@ -494,9 +515,11 @@ __all__ = [
     "enroll_many",
     "force_handoff",
     "lead_id_of_task",
+    "lead_row",
     "list_leads",
     "list_query",
     "log_outcome",
+    "NoWorker",
     "open_tasks",
     "pause",
     "register_search_attributes",

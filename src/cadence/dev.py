@@ -111,6 +111,7 @@ class DevStack:
             self.echo(f"demo: {plan.name}: {counts['enrolled']} leads enrolled, {counts['already_enrolled']} already there "
                       f"(clock x{self.time_scale:g})")
         self.echo("demo: playing reps and buyers; watch the leads in the Web UI")
+        self.echo("demo: for the pipeline so far (handoffs, acceptance, cost) run `cadence report` in another terminal")
         await DemoActor(client, self.echo).run()
 
 

@@ -101,6 +101,10 @@ class Finish:
     summary: str = ""
     deliver: bool = True
     """Deliver the dossier to ``to``; false when sales accepted a lead delivered before."""
+    escalated_from: str = ""
+    """An escalation: who did not accept the lead by :attr:`missed_deadline` (empty otherwise)."""
+    missed_deadline: str = ""
+    """An escalation: the acceptance deadline (ISO UTC) that passed unanswered."""
     kind: Literal["finish"] = "finish"
 
 
@@ -477,14 +481,24 @@ class Engine:
         self.state.lead = self.check_lead_update(fields)
         self._history(now, "operator", outcome="lead_updated", by=by, detail=", ".join(sorted(fields)))
 
+    def check_update_lead(self, fields: dict[str, Any]) -> None:
+        """Refuse a lead-data change: the lead has ended, or the merged data is invalid."""
+        self.check_active()
+        self.check_lead_update(fields)
+
     def update_lead(self, fields: dict[str, Any], by: str, now: datetime) -> None:
         """An operator changed lead data; the cadence's ``lead_updated`` handler applies."""
+        self.check_update_lead(fields)
         self.on_event("lead_updated", {"fields": fields}, now, source=by)
 
-    def check_reason(self, reason: str) -> None:
-        """Refuse a disqualify reason the cadence did not declare."""
+    def check_active(self) -> None:
+        """Refuse operator input to a lead that has ended."""
         if self.state.status == "ended":
             raise RejectedInput(f"lead {self.state.lead.get('id')} has already ended")
+
+    def check_reason(self, reason: str) -> None:
+        """Refuse a disqualification: the lead has ended, or the cadence did not declare ``reason``."""
+        self.check_active()
         if reason not in self.plan.disqualify_reasons:
             raise RejectedInput(f"reason {reason!r} is not declared by cadence {self.plan.name}"
                                 f"{_did_you_mean(reason, self.plan.disqualify_reasons)}; expected one of: "
@@ -498,25 +512,32 @@ class Engine:
 
     def force_handoff(self, to: str, note: str, by: str, now: datetime) -> None:
         """An operator hands the lead to sales now (``to`` empty: the lead owner)."""
-        if self.state.status == "ended":
-            raise RejectedInput(f"lead {self.state.lead.get('id')} has already ended")
+        self.check_active()
         self._history(now, "operator", outcome="handoff", by=by, detail=note)
         self._queue(ir.HandoffAction(to or "{{ lead.owner | default('queue:sales') }}"), f"operator {by}: {note}".strip(), by)
 
-    def pause(self, by: str, now: datetime) -> None:
-        """Stop all touches until :meth:`resume`; waits keep their deadlines."""
+    def check_pause(self) -> None:
+        """Refuse to pause a lead that is not active."""
         st = self.state
         if st.status != "active":
             raise RejectedInput(f"lead {st.lead.get('id')} is {st.status}, not active")
-        st.status = "paused"
+
+    def pause(self, by: str, now: datetime) -> None:
+        """Stop all touches until :meth:`resume`; waits keep their deadlines."""
+        self.check_pause()
+        self.state.status = "paused"
         self._history(now, "operator", outcome="paused", by=by)
 
-    def resume(self, by: str, now: datetime) -> None:
-        """Undo :meth:`pause`."""
+    def check_resume(self) -> None:
+        """Refuse to resume a lead that is not paused."""
         st = self.state
         if st.status != "paused":
             raise RejectedInput(f"lead {st.lead.get('id')} is {st.status}, not paused")
-        st.status = "active"
+
+    def resume(self, by: str, now: datetime) -> None:
+        """Undo :meth:`pause`."""
+        self.check_resume()
+        self.state.status = "active"
         self._history(now, "operator", outcome="resumed", by=by)
 
     # -- sales acceptance ---------------------------------------------------------
@@ -526,13 +547,23 @@ class Engine:
         assert acceptance is not None
         st = self.state
         escalated = bool(st.acceptance and st.acceptance.get("escalated"))
-        deadline = schedule.add_duration(self.plan.schedule, self.tz, now, acceptance.deadline)
+        # Sales may answer the first handoff while its escalation is being delivered: keep that answer.
+        answer = st.acceptance.get("answer") if st.acceptance else None
+        deadline = self.answer_by(now)
+        assert deadline is not None
         st.acceptance = {"to": command.to, "deadline": _iso(deadline), "escalated": escalated,
-                         "reason": command.reason, "sections": list(command.sections), "answer": None}
+                         "reason": command.reason, "sections": list(command.sections), "answer": answer}
         st.phase, st.wait_until = "acceptance", _iso(deadline)
         self._history(now, "stage", outcome="handed_off", by=command.by,
                       detail=f"to {command.to}, to accept by {_iso(deadline)}: {command.reason}")
         self._enter_stage("handed_off", now, command.reason)
+
+    def answer_by(self, now: datetime) -> datetime | None:
+        """By when sales must accept or reject a lead handed off at ``now``; ``None`` without acceptance."""
+        acceptance = self.plan.acceptance
+        if acceptance is None:
+            return None
+        return schedule.add_duration(self.plan.schedule, self.tz, now, acceptance.deadline)
 
     def check_acceptance_answer(self) -> dict[str, Any]:
         """The pending acceptance; refuses when the lead is not waiting for sales."""
@@ -542,16 +573,23 @@ class Engine:
         return st.acceptance
 
     def accept(self, by: str, note: str, now: datetime) -> None:
-        """Sales accepted the lead: the nurture ends in an accepted handoff."""
+        """Sales accepted the lead: the nurture ends in an accepted handoff (``by`` empty: the assignee)."""
         pending = self.check_acceptance_answer()
+        by = by or pending["to"]
         pending["answer"] = {"accepted": True, "by": by, "note": note}
         self._history(now, "operator", outcome="accepted", by=by, detail=note)
 
-    def reject(self, reason: str, by: str, now: datetime) -> None:
-        """Sales rejected the lead: it goes back to nurture on the recycle track."""
+    def check_reject(self, reason: str) -> dict[str, Any]:
+        """The pending acceptance; refuses when the lead is not waiting for sales or ``reason`` is blank."""
         pending = self.check_acceptance_answer()
         if not reason.strip():
             raise RejectedInput("a rejection needs a reason (what is missing, why it is not a fit)")
+        return pending
+
+    def reject(self, reason: str, by: str, now: datetime) -> None:
+        """Sales rejected the lead: it goes back to nurture on the recycle track (``by`` empty: the assignee)."""
+        pending = self.check_reject(reason)
+        by = by or pending["to"]
         pending["answer"] = {"accepted": False, "by": by, "note": reason}
         self._history(now, "operator", outcome="rejected", by=by, detail=reason)
 
@@ -576,7 +614,8 @@ class Engine:
         if acceptance.escalate_to and not pending["escalated"]:
             pending["escalated"] = True
             return Finish("handoff", f"escalated: {pending['to']} did not accept in time", to=acceptance.escalate_to,
-                          sections=tuple(pending["sections"]), summary=f"escalate to {acceptance.escalate_to}")
+                          sections=tuple(pending["sections"]), summary=f"escalate to {acceptance.escalate_to}",
+                          escalated_from=pending["to"], missed_deadline=pending["deadline"])
         return SwitchTrack(acceptance.recycle, "nobody accepted the lead by the deadline",
                            f"recycle to {acceptance.recycle}: not accepted in time")
 

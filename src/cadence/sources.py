@@ -2,19 +2,34 @@
 
 Each record comes with the line it started on, validated with
 :func:`cadence.lead.parse_lead`; a bad record becomes a one-line message
-(never an exception), so the good rows of a file still go in.
+(never an exception), so the good rows of a file still go in. A CSV file may
+be separated by commas, semicolons (what a European Excel saves) or tabs: the
+separator is detected from the header and the first rows, as spreadsheets do.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from types import MappingProxyType
+from typing import TextIO
 
 from cadence.lead import Lead, LeadError, parse_lead
 
 MAX_LINE_BYTES = 64 * 1024
+
+DELIMITERS = (",", ";", "\t")
+"""The CSV separators recognised, in order of preference when a file fits several equally well."""
+
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_ROWS = 20
+_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
 class SourceError(Exception):
@@ -49,31 +64,115 @@ def _rename(record: Mapping[str, object], mapping: Mapping[str, str]) -> dict[st
     return out
 
 
-def read_leads(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[tuple[int, Lead | str]]:
-    """Yield ``(line, lead or error message)`` for every record in ``path``.
+def detect_delimiter(sample: str, *, truncated: bool = False) -> str:
+    """The separator of the CSV text ``sample`` (its beginning): ``,``, ``;`` or a tab.
 
-    The format follows the extension: ``.csv``, ``.jsonl``/``.ndjson``, ``.json``
-    (one object or a list of objects).
+    Each candidate of :data:`DELIMITERS` splits the header and the first rows,
+    quotes honoured (so ``"Acme; Inc"`` in a comma file is one cell). The one
+    under which most rows have as many cells as the header wins, then the one
+    giving the header more columns. A file no candidate splits (one column,
+    or empty) is comma-separated.
+
+    Args:
+        sample: the first lines of the file.
+        truncated: the sample stops before the end of the file (its last row may be cut short).
+    """
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [row for row in islice(csv.reader(io.StringIO(sample), delimiter=delimiter), _SNIFF_ROWS + 1) if row]
+        except csv.Error:
+            continue
+        if truncated and len(rows) > 1:
+            rows.pop()
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(row) == width for row in rows[1:]), width)
+        if score > best_score:  # strictly better: ties go to the earlier, preferred, delimiter
+            best, best_score = delimiter, score
+    return best
+
+
+def describe_delimiter(delimiter: str) -> str:
+    """``"';'-separated"``, ``"','-separated"``, ``"tab-separated"``."""
+    return "tab-separated" if delimiter == "\t" else f"{delimiter!r}-separated"
+
+
+@dataclass(frozen=True)
+class LeadFile:
+    """A lead file about to be read: iterate it for ``(line, lead or error message)``.
+
+    Made by :func:`read_leads`, which has already checked that the file opens and,
+    for a CSV file, detected its separator; each iteration reads the file again.
+    """
+
+    path: Path
+    """The file, as given."""
+    format: str
+    """``csv``, ``jsonl`` or ``json``."""
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    """Column -> lead field, from ``--map``."""
+    delimiter: str | None = None
+    """The CSV separator detected (``,``, ``;`` or a tab); ``None`` for JSON."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mapping", MappingProxyType(dict(self.mapping)))
+
+    @property
+    def description(self) -> str | None:
+        """``reading semi.csv as ';'-separated`` for a CSV file, to tell the user; ``None`` for JSON."""
+        if self.delimiter is None:
+            return None
+        return f"reading {self.path} as {describe_delimiter(self.delimiter)}"
+
+    def __iter__(self) -> Iterator[tuple[int, Lead | str]]:
+        with _reading(self.path) as handle:
+            if self.format == "csv":
+                yield from _csv(handle, self.mapping, self.delimiter or ",")
+            elif self.format == "json":
+                yield from _json(handle.read(), self.mapping)
+            else:
+                yield from _jsonl(handle, self.mapping)
+
+
+def read_leads(path: Path, mapping: Mapping[str, str] | None = None) -> LeadFile:
+    """The leads of ``path``: iterate the result for ``(line, lead or error message)``.
+
+    The format follows the extension: ``.csv`` (separated by commas, semicolons
+    or tabs: see :func:`detect_delimiter`), ``.jsonl``/``.ndjson``, ``.json``
+    (one object or a list of objects). The file is opened, and a CSV file's
+    separator detected, here; the records are read while iterating.
 
     Raises:
-        SourceError: when the file cannot be opened or is not of a known format.
+        SourceError: when the file cannot be opened, is not of a known format, or
+            (while iterating) is not UTF-8 text or a CSV file without an id column.
     """
-    mapping = dict(mapping or {})
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
+    if suffix not in _FORMATS:
         raise SourceError(f"{path}: unknown lead file type {suffix or '(none)'!r}; use .csv, .jsonl or .json")
+    kind = _FORMATS[suffix]
+    delimiter = None
+    with _reading(path) as handle:
+        if kind == "csv":
+            sample = handle.read(_SNIFF_CHARS)
+            truncated = bool(handle.read(1))
+            if truncated:  # whole lines only
+                sample = sample[: sample.rfind("\n") + 1] or sample
+            delimiter = detect_delimiter(sample, truncated=truncated)
+    return LeadFile(path, kind, dict(mapping or {}), delimiter)
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[TextIO]:
+    """``path`` open as UTF-8 text; a decoding error while reading it becomes a :class:`SourceError`."""
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise SourceError(f"{path}: {exc.strerror or exc}") from None
     with handle:
         try:
-            if suffix == ".csv":
-                yield from _csv(handle, mapping)
-            elif suffix == ".json":
-                yield from _json(handle.read(), mapping)
-            else:
-                yield from _jsonl(handle, mapping)
+            yield handle
         except UnicodeDecodeError as exc:
             raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
@@ -87,8 +186,8 @@ def _validated(line: int, record: object, mapping: Mapping[str, str]) -> tuple[i
         return line, str(exc)
 
 
-def _csv(handle, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str]]:
-    reader = csv.DictReader(handle)
+def _csv(handle, mapping: Mapping[str, str], delimiter: str) -> Iterator[tuple[int, Lead | str]]:
+    reader = csv.DictReader(handle, delimiter=delimiter)
     if not reader.fieldnames:
         raise SourceError("the CSV file is empty (no header row)")
     if "id" not in {mapping.get(c, _normalise(c)) for c in reader.fieldnames}:
@@ -134,4 +233,12 @@ def _json(text: str, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | s
         yield _validated(index, record, mapping)
 
 
-__all__ = ["SourceError", "parse_mapping", "read_leads"]
+__all__ = [
+    "DELIMITERS",
+    "LeadFile",
+    "SourceError",
+    "describe_delimiter",
+    "detect_delimiter",
+    "parse_mapping",
+    "read_leads",
+]

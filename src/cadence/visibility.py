@@ -22,4 +22,9 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
 }
 """Attribute name -> Temporal type (as ``temporal server start-dev --search-attribute`` spells it)."""
 
-__all__ = ["SEARCH_ATTRIBUTES"]
+LATEST_RUN = "ExecutionStatus != 'ContinuedAsNew'"
+"""Visibility clause every listing of leads adds: a lead that continued as new (a track switch, a
+recycle after sales said no, a long history) leaves its earlier runs behind with the values they
+had then; only a lead's latest run tells where it is."""
+
+__all__ = ["LATEST_RUN", "SEARCH_ATTRIBUTES"]

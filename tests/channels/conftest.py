@@ -1,12 +1,9 @@
-"""Fixtures: a real SMTP server (aiosmtpd), a tiny webhook server, activities on a temporary outbox."""
+"""Fixtures: a real SMTP server (aiosmtpd), a webhook receiver, activities on a temporary outbox."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
-from tests.conftest import Mailbox, free_port
+from tests.conftest import Mailbox, Webhook, free_port
 
 
 class CollectingHandler(Mailbox):
@@ -41,44 +38,10 @@ def smtp() -> Iterator[tuple[CollectingHandler, int]]:
         controller.stop()
 
 
-class Webhook:
-    """A local HTTP server collecting POSTs; answers with ``statuses`` in turn (then 200)."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[dict[str, str], bytes]] = []
-        self.statuses: list[int] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                hook.posts.append((dict(self.headers.items()), body))
-                status = hook.statuses.pop(0) if hook.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/handoff"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def json(self, i: int = -1) -> Any:
-        return json.loads(self.posts[i][1])
-
-
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
-    hook.thread.start()
-    try:
+    with Webhook() as hook:
         yield hook
-    finally:
-        hook.server.shutdown()
-        hook.server.server_close()
 
 
 @pytest.fixture

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import signal
+import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from cadence.server import EmbeddedServer
-from tests.workflow.conftest import Mailbox, free_port
+from tests.e2e.conftest import CLI, Stack, running_stack
+from tests.workflow.conftest import Mailbox, Webhook, free_port
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 CADENCE = Path(__file__).parent / "cadences" / "e2e-quick.yaml"
-CLI = [sys.executable, "-c", "from cadence.cli.main import run; run()"]
 
 CSV = """Lead ID,First Name,Last Name,Email,Company,Owner,Phone
 E-1,Ada,Lovelace,ada@analytical.example,Analytical Engines,dana@seller.example,+1 312 555 0101
@@ -38,66 +34,10 @@ E-4,Bad,Email,not-an-email,Broken Co,dana@seller.example,+1 312 555 0104
 """
 
 
-@dataclass
-class Stack:
-    env: dict[str, str]
-    mailbox: Mailbox
-    tmp: Path
-
-    def cli(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([*CLI, *args], env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=60)
-        if ok and proc.returncode != 0:
-            raise AssertionError(f"cadence {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-        return proc
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.cli(*args, "--json").stdout)
-
-    def poll(self, predicate: Any, *args: str, timeout: float = 60.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self.json(*args)
-            if predicate(value):
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting on cadence {' '.join(args)}: {value}")
-            time.sleep(0.5)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("e2e")
-    server = EmbeddedServer(state_dir=tmp / "state", database=":memory:", port=free_port(), ui_port=None)
-    server.start()
-    mailbox = Mailbox()
-    smtp_port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    env = {
-        **os.environ,
-        "CADENCE_TEMPORAL_ADDRESS": server.address,
-        "CADENCE_SMTP_PORT": str(smtp_port),
-        "CADENCE_STATE_DIR": str(tmp / "state"),
-        "CADENCE_SENDER": "Nurture <nurture@seller.example>",
-        "CADENCE_TASK_QUEUE": "e2e",
-        # Fewer leads in memory than in flight: leads are evicted and rebuilt from history as they act.
-        "CADENCE_WORKER_CACHE": "2",
-    }
-    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=tmp,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        yield Stack(env, mailbox, tmp)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            output, _ = worker.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        controller.stop()
-        server.stop()
-        assert worker.returncode == 0, output  # a graceful shutdown
-        assert "keeping up to 2 leads in memory" in output
+    with running_stack(tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> None:
@@ -206,7 +146,7 @@ def test_input_while_no_worker_runs_is_refused_clearly_and_not_recorded(tmp_path
     server.start()
     try:
         env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_TASK_QUEUE": "nobody-listens"}
-        stack = Stack(env, Mailbox(), tmp_path)
+        stack = Stack(env, Mailbox(), tmp_path, Webhook())
         lead = tmp_path / "lead.json"
         lead.write_text(json.dumps({"id": "W-1", "email": "w@x.example", "first_name": "Wes"}), encoding="utf-8")
         stack.cli("enroll", "--cadence", str(Path(__file__).parent / "cadences" / "e2e-slow.yaml"), str(lead))
@@ -225,8 +165,16 @@ def test_input_while_no_worker_runs_is_refused_clearly_and_not_recorded(tmp_path
             "asyncio.run(main())\n")], env=env, capture_output=True, text=True, timeout=60)
         assert refused.stdout.strip() == ("no worker took the request for lead W-1 within 3 s; nothing was recorded. "
                                           "Is `cadence worker` running? Run the command again when it is")
-        status = stack.cli("status", "W-1", ok=False)  # no worker: the query cannot be answered either
-        assert (status.returncode, status.stderr.strip()) == (
-            1, "error: no worker answered for lead W-1 within 10 s; is `cadence worker` running?")
+        # No worker can answer the query: status shows what visibility knows, and says so.
+        status = stack.cli("status", "W-1")
+        assert re.fullmatch(r"lead W-1 - e2e-slow \([0-9a-f]{12}\) - active, stage prequalify\n"
+                            r"touches 0, score 0, owner -\n", status.stdout), status.stdout
+        assert status.stderr.strip() == (
+            "note: no worker answered for lead W-1 within 10 s; is `cadence worker` running?; shown: what "
+            "visibility knows (the history, qualification and open task need a worker)")
+        shown = json.loads(stack.cli("status", "W-1", "--json").stdout)
+        assert (shown["lead_id"], shown["cadence"], shown["complete"]) == ("W-1", "e2e-slow", False)
+        missing = stack.cli("status", "NOPE-2", ok=False)
+        assert missing.stderr.strip() == "error: lead NOPE-2 is not enrolled"
     finally:
         server.stop()

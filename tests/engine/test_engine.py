@@ -343,6 +343,17 @@ def test_sales_accepts_a_handed_off_lead():
     assert [s["stage"] for s in engine.state.stages][-3:] == ["sales_ready", "handed_off", "accepted"]
 
 
+def test_an_answer_without_a_name_is_recorded_as_the_assignees_never_a_tools():
+    accepted = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(accepted)
+    accepted.accept("", "", T0)
+    assert accepted.next_command(T0).reason == "accepted by dana@seller.example"
+    rejected = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(rejected)
+    rejected.reject("no budget", "", T0)
+    assert [h["by"] for h in rejected.state.history if h["outcome"] == "rejected"] == ["dana@seller.example"]
+
+
 def test_a_rejected_lead_is_recycled_with_its_history():
     engine = Engine.start(_acceptance_plan(), LEAD, T0)
     _to_handoff(engine)
@@ -362,12 +373,25 @@ def test_no_answer_escalates_once_then_recycles():
     later = T0 + timedelta(days=2)
     escalation = engine.next_command(later)
     assert isinstance(escalation, Finish) and escalation.to == "queue:managers" and escalation.deliver
+    assert (escalation.escalated_from, escalation.missed_deadline) == ("dana@seller.example", "2026-11-04T14:00:00Z")
+    assert engine.answer_by(later) == later + timedelta(days=2)
     engine.handed_off(escalation, later)
     recycle = engine.next_command(later + timedelta(days=2))
     assert isinstance(recycle, SwitchTrack) and recycle.reason == "nobody accepted the lead by the deadline"
     misses = [h["detail"] for h in engine.state.history if h["outcome"] == "not_accepted"]
     assert misses == ["dana@seller.example did not accept by 2026-11-04T14:00:00Z",
                       "queue:managers did not accept by 2026-11-06T14:00:00Z"]
+
+
+def test_an_answer_given_while_the_escalation_is_delivered_is_kept():
+    engine = Engine.start(_acceptance_plan(), LEAD, T0)
+    _to_handoff(engine)
+    later = T0 + timedelta(days=2)
+    escalation = engine.next_command(later)
+    engine.accept("kim", "mine", later + timedelta(seconds=5))  # the escalation's delivery is in flight
+    engine.handed_off(escalation, later + timedelta(seconds=10))
+    final = engine.next_command(later + timedelta(seconds=10))
+    assert isinstance(final, Finish) and final.reason == "accepted by kim" and not final.deliver
 
 
 def test_a_request_carries_only_the_variables_its_templates_read():
@@ -386,3 +410,46 @@ def test_a_template_that_does_not_parse_gets_every_variable():
     ctx = engine.context_for(T0, "one", 0, "fine {{ step }}", "{% if %}")
     assert ctx == engine.template_context(T0, "one", 0)
     assert {"lead", "history", "qualification", "step", "iteration"} <= set(ctx)
+
+
+def test_every_refusal_is_the_engines_own_check_and_the_action_agrees():
+    engine = Engine.start(_acceptance_plan(), LEAD, T0)
+    checks = [(engine.check_resume, "lead L-1 is active, not paused"),
+              (engine.check_acceptance_answer, "lead L-1 is not waiting for sales to accept it (stage prequalify)"),
+              (lambda: engine.check_reject("x"), "lead L-1 is not waiting for sales to accept it (stage prequalify)"),
+              (lambda: engine.check_reason("spam"), "reason 'spam' is not declared by cadence test-cadence; "
+                                                    "expected one of: " + ", ".join(engine.plan.disqualify_reasons)),
+              (lambda: engine.check_update_lead({"id": "L-2"}), "the lead id cannot be changed")]
+    for check, message in checks:
+        with pytest.raises(RejectedInput) as refused:
+            check()
+        assert str(refused.value) == message
+    with pytest.raises(RejectedInput, match="^lead L-1 is active, not paused$"):
+        engine.resume("dana", T0)
+    engine.pause("dana", T0)
+    with pytest.raises(RejectedInput, match="^lead L-1 is paused, not active$"):
+        engine.check_pause()
+    engine.state.status = "ended"
+    for check in (engine.check_active, lambda: engine.check_update_lead({"phone": "+1 312 555 0100"}),
+                  lambda: engine.check_reason("no_response")):
+        with pytest.raises(RejectedInput, match="^lead L-1 has already ended$"):
+            check()
+    before = len(engine.state.history)
+    with pytest.raises(RejectedInput, match="has already ended"):
+        engine.update_lead({"phone": "+1 312 555 0100"}, "ops", T0)
+    assert len(engine.state.history) == before  # refused: nothing recorded
+
+
+def test_the_workflows_validators_only_ask_the_engine():
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "workflows" / "nurture.py"
+    functions = [f for f in ast.walk(ast.parse(source.read_text())) if isinstance(f, ast.FunctionDef)]
+    validators = [f for f in functions if any(isinstance(d, ast.Attribute) and d.attr == "validator"
+                                              for d in f.decorator_list)]
+    updates = [f for f in functions if any("workflow.update" in ast.unparse(d) for d in f.decorator_list)]
+    assert len(validators) == len(updates) == 8  # every update has one
+    for fn in validators:
+        text = ast.unparse(fn.body[0])
+        assert len(fn.body) == 1 and text.startswith("_reject_on(") and "self.engine.check_" in text, text

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from cadence.report.figures import compute
-from cadence.report.render import headline, money, render_html, render_terminal, report_to_dict
+from cadence.report.render import duration, headline, money, render_html, render_terminal, report_to_dict, sections
 from tests.report.synthetic import T0, UNTIL, known_set, lead
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,7 +62,8 @@ def test_the_headline_reads_like_a_monthly_report(report):
 def test_json_shape(report, untracked):
     data = json.loads(json.dumps(report_to_dict(report)))
     assert set(data) == {"headline", "period", "filters", "costs", "acceptance", "incomplete", "groups"}
-    assert data["period"] == {"since": "2026-11-01T00:00:00Z", "until": "2026-12-01T00:00:00Z", "days": 30.0}
+    assert data["period"] == {"since": "2026-11-01T00:00:00Z", "until": "2026-12-01T00:00:00Z", "days": 30.0,
+                              "extended_from": None}
     assert data["filters"] == {"cadence": "enterprise-nurture"}
     assert data["costs"] == {"call": 30.0, "voicemail": 10.0, "letter": 2.5, "email": 0.05}
     assert list(data["groups"]) == ["all", "marketing", "sales"]
@@ -72,8 +73,29 @@ def test_json_shape(report, untracked):
     assert sales["time_in_stage"]["handed_off"] == {"n": 2, "mean": 2.0, "median": 2.0}
     assert sales["cost"]["per_handoff"] == 50.0333
     assert data["acceptance"] == "tracked" and sales["acceptance"]["accepted"] == 1
+    assert set(sales["acceptance"]) == {"accepted", "rejected", "recycled", "pending", "untracked", "rate", "revenue",
+                                        "days_to_accept"}  # as docs/report.md lists them
+    assert sales["acceptance"]["days_to_accept"] == 2.0  # S1: handed off on day 14, accepted on day 16
     plain = report_to_dict(untracked)
     assert plain["acceptance"] == "not tracked yet" and plain["groups"]["all"]["acceptance"] is None
+
+
+def test_durations_read_in_minutes_hours_or_days():
+    minutes, hours = 1 / 1440, 1 / 24
+    assert [duration(v) for v in (None, 0.0, 10 * minutes, 59.4 * minutes, 59.6 * minutes, 5.2 * hours,
+                                  23.94 * hours, 23.96 * hours, 1.0, 2.0, 45.25)] == [
+        "-", "0 min", "10 min", "59 min", "1.0 h", "5.2 h", "23.9 h", "1.0 d", "1.0 d", "2.0 d", "45.2 d"]
+
+
+def test_time_to_accept_below_a_day_is_in_hours(report):
+    def time_to_accept(r):
+        return next(values for title, rows in sections(r) for label, values in rows
+                    if label == "Average time to accept")
+
+    assert time_to_accept(report) == ["2.0 d", "-", "2.0 d"]  # S1: two days
+    quick = lead("Q1", "sales", [("prequalify", 1), ("nurture", 1), ("sales_ready", 5), ("handed_off", 5),
+                                 ("accepted", 5 + 5.2 / 24)], outcome=("handoff", "accepted by dana", 5 + 5.2 / 24))
+    assert time_to_accept(compute([quick], T0, UNTIL)) == ["5.2 h", "-", "5.2 h"]
 
 
 def test_terminal_tables(report, untracked):

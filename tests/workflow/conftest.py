@@ -28,9 +28,9 @@ from cadence.channels.settings import ChannelSettings
 from cadence.lead import Lead
 from cadence.messages import WORKFLOW_NAME
 from cadence.worker import build_worker
-from tests.conftest import Mailbox, free_port
+from tests.conftest import Mailbox, Webhook, free_port
 
-__all__ = ["CALENDAR", "DEFAULT_START", "Mailbox", "Rig", "free_port"]
+__all__ = ["CALENDAR", "DEFAULT_START", "Mailbox", "Rig", "Webhook", "free_port"]
 
 CHICAGO = ZoneInfo("America/Chicago")
 DEFAULT_START = datetime(2027, 2, 2, 10, 0, tzinfo=CHICAGO)
@@ -89,7 +89,8 @@ class _StatedStartOutbound(OutboundInterceptor):
 
 @dataclass
 class Rig:
-    """What a workflow test needs: client, task queue, mailbox, outbox and the start instant."""
+    """What a workflow test needs: client, task queue, mailbox, outbox, the handoff webhook's
+    receiver and the start instant."""
 
     env: Any
     client: Any
@@ -97,6 +98,7 @@ class Rig:
     mailbox: Mailbox
     outbox: Path
     start: datetime
+    webhook: Webhook
 
     async def enroll(self, plan: ir.Plan, lead: Lead, **kw: Any) -> api.EnrollResult:
         """Enroll ``lead`` on this rig's task queue, its cadence clock starting at :attr:`start`."""
@@ -104,11 +106,18 @@ class Rig:
         return await api.enroll(self.client, plan, lead, task_queue=self.task_queue, **kw)
 
 
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    with Webhook() as hook:
+        yield hook
+
+
 @pytest_asyncio.fixture
-async def rig(ts_env: Any, mailbox: tuple[Mailbox, int], tmp_path: Path, start: datetime) -> AsyncIterator[Rig]:
+async def rig(ts_env: Any, mailbox: tuple[Mailbox, int], webhook: Webhook, tmp_path: Path,
+              start: datetime) -> AsyncIterator[Rig]:
     handler, port = mailbox
     settings = ChannelSettings(smtp_host="127.0.0.1", smtp_port=port, outbox_dir=tmp_path / "outbox",
-                               default_sender="Cadence <nurture@seller.example>")
+                               default_sender="Cadence <nurture@seller.example>", webhook_url=webhook.url)
     activities = ChannelActivities(settings)
     task_queue = f"test-{uuid.uuid4()}"
     config = ts_env.client.config()
@@ -116,4 +125,4 @@ async def rig(ts_env: Any, mailbox: tuple[Mailbox, int], tmp_path: Path, start: 
     client = Client(**config)
     worker = build_worker(client, activities.all(), task_queue=task_queue)
     async with worker:
-        yield Rig(ts_env, client, task_queue, handler, tmp_path / "outbox", start)
+        yield Rig(ts_env, client, task_queue, handler, tmp_path / "outbox", start, webhook)

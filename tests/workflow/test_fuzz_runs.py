@@ -10,7 +10,6 @@ from typing import Any
 
 import yaml
 
-from cadence import client as api
 from cadence.dsl.compiler import compile_file
 from cadence.dsl.errors import ValidationFailed
 from cadence.dsl.loader import load_file

@@ -10,7 +10,6 @@ from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 
-from cadence import client as api
 from cadence import ir
 from cadence.lead import parse_lead
 from cadence.messages import INTERPRETER_GENERATION, WORKFLOW_NAME, workflow_id_for

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cadence import client as api
 from cadence import ir, schedule
 from cadence.lead import parse_lead
 from tests.engine.plans import make_plan

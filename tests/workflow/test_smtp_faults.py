@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from cadence import client as api
 from cadence import ir
 from cadence.lead import parse_lead
 from tests.engine.plans import email, end, make_plan

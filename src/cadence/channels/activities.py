@@ -181,9 +181,11 @@ class ChannelActivities:
     async def deliver_handoff(self, req: rq.HandoffRequest) -> rq.HandoffResult:
         """Build the dossier and deliver it to every handoff sink."""
         dossier = build_dossier(req.lead, req.state, req.sections, req.plan_name, req.plan_version, req.assignee,
-                                req.reason)
+                                req.reason, acceptance={"answer_by": req.answer_by, "escalated_from": req.escalated_from,
+                                                        "missed_deadline": req.missed_deadline})
         lead_id = str(req.lead.get("id", ""))
-        handoff = Handoff(handoff_id=handoff_id_for(req.workflow_id, activity.info().workflow_run_id, lead_id),
+        handoff = Handoff(handoff_id=handoff_id_for(req.workflow_id, activity.info().workflow_run_id, lead_id,
+                                                    req.delivery),
                           request=req, dossier=dossier, markdown=render_dossier_markdown(dossier))
         result = await deliver(handoff, self.handoff_sinks, self.deliveries)
         activity.logger.info("handoff %s of lead %s delivered to %d destinations, %d problems", handoff.handoff_id,

@@ -171,6 +171,7 @@ def build_dossier(
     plan_version: str = "",
     assignee: str = "",
     reason: str = "",
+    acceptance: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Assemble the dossier (JSON-ready) from the lead and the workflow state (see docs/architecture.md).
 
@@ -183,6 +184,8 @@ def build_dossier(
         plan_version: the cadence's sha256.
         assignee: who receives the lead.
         reason: why it was handed off.
+        acceptance: ``answer_by`` (when sales must accept or reject), and for an escalation
+            ``escalated_from`` and ``missed_deadline``; empty values are left out.
     """
     wanted = [s for s in DOSSIER_SECTIONS if not sections or s in sections]
     qualification: Mapping[str, Any] = state.get("qualification") or {}
@@ -219,6 +222,9 @@ def build_dossier(
             "tracks": list(state.get("tracks") or []),
         }),
     }
+    terms = _compact(dict(acceptance or {}))
+    if terms:
+        dossier["acceptance"] = terms
     ignored = [s for s in sections if s not in DOSSIER_SECTIONS]
     if ignored:
         dossier["ignored_sections"] = ignored
@@ -315,6 +321,12 @@ def render_dossier_markdown(dossier: Mapping[str, Any]) -> str:
     if dossier.get("reason"):
         meta.append(f"**Why** {_text(dossier['reason'])}")
     out.append(" · ".join(meta) + "  ")
+    terms = dossier.get("acceptance") or {}
+    if terms.get("escalated_from"):
+        out.append(f"**Escalated** {_text(terms['escalated_from'])} did not accept or reject it by "
+                   f"{_when(terms.get('missed_deadline'))}.  ")
+    if terms.get("answer_by"):
+        out.append(f"**Accept or reject by** {_when(terms['answer_by'])}  ")
     cad = dossier.get("cadence") or {}
     line = f"**Cadence** {cad.get('name') or '—'}" + (f" (`{str(cad.get('version'))[:12]}`)" if cad.get("version") else "")
     if dossier.get("generated_at"):

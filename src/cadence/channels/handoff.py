@@ -50,16 +50,25 @@ class Handoff:
         """The handed-off lead's id."""
         return str(self.request.lead.get("id", ""))
 
+    @property
+    def escalation(self) -> bool:
+        """Whether this delivery escalates a handoff nobody accepted in time."""
+        return self.request.delivery > 1
+
     def payload(self) -> dict[str, Any]:
         """The JSON document sent to webhooks and written to the outbox."""
         r = self.request
         return {
-            "event": "cadence.handoff",
+            "event": "cadence.handoff.escalated" if self.escalation else "cadence.handoff",
             "handoff_id": self.handoff_id,
             "lead_id": self.lead_id,
             "workflow_id": r.workflow_id,
             "assignee": r.assignee,
             "reason": r.reason,
+            "delivery": r.delivery,
+            "answer_by": r.answer_by or None,
+            "escalated_from": r.escalated_from or None,
+            "missed_deadline": r.missed_deadline or None,
             "plan": {"name": r.plan_name, "version": r.plan_version},
             "lead": dict(r.lead),
             "dossier": self.dossier,
@@ -82,7 +91,8 @@ class HandoffSink(Protocol):
 
 
 class FileHandoffSink:
-    """Writes ``<outbox>/handoffs/<lead>.json`` (payload) and ``<lead>.md`` (the dossier to read)."""
+    """Writes ``<outbox>/handoffs/<lead>.json`` (payload) and ``<lead>.md`` (the dossier to read);
+    an escalation writes ``<lead>.escalated.json`` and ``.md`` beside them."""
 
     name = "file"
 
@@ -91,7 +101,7 @@ class FileHandoffSink:
 
     async def deliver(self, handoff: Handoff) -> list[str]:
         """Write both files atomically; return ``file:`` entries."""
-        stem = safe_name(handoff.lead_id or handoff.handoff_id)
+        stem = safe_name(handoff.lead_id or handoff.handoff_id) + (".escalated" if handoff.escalation else "")
         js = write_json(self.directory / f"{stem}.json", handoff.payload())
         md = atomic_write(self.directory / f"{stem}.md", handoff.markdown)
         return [f"file:{js}", f"file:{md}"]
@@ -135,7 +145,8 @@ class EmailHandoffSink:
         contact = handoff.dossier.get("contact") or {}
         company = (handoff.dossier.get("company") or {}).get("company") or handoff.request.lead.get("company") or ""
         who = ", ".join(p for p in (contact.get("name"), company) if p) or f"lead {handoff.lead_id}"
-        subject = one_line(f"Sales-ready lead: {who} ({handoff.lead_id})")
+        prefix = "Escalated: sales-ready lead" if handoff.escalation else "Sales-ready lead"
+        subject = one_line(f"{prefix}: {who} ({handoff.lead_id})")
         msg = EmailMessage(policy=policy.SMTP)
         msg["Subject"] = subject
         msg["From"] = parse_address(self.settings.default_sender)
@@ -228,9 +239,12 @@ class DeliveryLog:
         write_json(self._path(handoff_id), {"done": done, "problems": problems})
 
 
-def handoff_id_for(workflow_id: str, run_id: str, lead_id: str) -> str:
-    """The id of one handoff: stable across retries, new for a later enrollment of the same lead."""
-    return f"ho-{digest(workflow_id, run_id, lead_id, length=24)}"
+def handoff_id_for(workflow_id: str, run_id: str, lead_id: str, delivery: int = 1) -> str:
+    """The id of one delivery of a handoff: stable across retries, new for an escalation
+    (``delivery`` 2) and for a later handoff of the same lead (a new run)."""
+    if delivery == 1:
+        return f"ho-{digest(workflow_id, run_id, lead_id, length=24)}"
+    return f"ho-{digest(workflow_id, run_id, lead_id, f'delivery-{delivery}', length=24)}"
 
 
 async def deliver(handoff: Handoff, sinks: list[HandoffSink], log: DeliveryLog | None = None) -> HandoffResult:

@@ -54,7 +54,8 @@ class EmailRequest:
     context: dict[str, Any]
     """Template variables (see :data:`cadence.context.TEMPLATE_NAMES`)."""
     message_id: str
-    """Deterministic ``<...@cadence>`` id per (workflow, step, iteration)."""
+    """Empty: the activity derives the Message-ID from (workflow, step, iteration) with the worker's
+    ``message_id_domain``, the same on every retry; a caller may set its own ``<local@domain>``."""
     sender: str | None = None
     reply_to: str | None = None
     variant: str = ""
@@ -169,6 +170,14 @@ class HandoffRequest:
     """Why the lead was handed off (rule, event, operator)."""
     plan_name: str = ""
     plan_version: str = ""
+    delivery: int = 1
+    """1 for the handoff, 2 for its escalation after a missed deadline: each delivery has its own id."""
+    answer_by: str = ""
+    """When sales must accept or reject the lead (ISO UTC); empty when the cadence asks no acceptance."""
+    escalated_from: str = ""
+    """An escalation: who did not accept the lead in time."""
+    missed_deadline: str = ""
+    """An escalation: the deadline (ISO UTC) that passed unanswered."""
 
 
 @dataclass(frozen=True)

@@ -101,9 +101,12 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
     plan = _load_plan(cadence, settings)
     try:
         column_map = parse_mapping(list(mapping))
-        records = list(read_leads(source, column_map))
+        leads = read_leads(source, column_map)
+        records = list(leads)
     except SourceError as exc:
         raise CadenceCLIError(str(exc)) from None
+    if leads.description and not as_json:
+        click.echo(leads.description, err=True)  # "reading semi.csv as ';'-separated"
     rejects_path = rejects or source.with_name(source.name + ".rejects.jsonl")
     rejected: list[dict[str, Any]] = []
     counts = {"enrolled": 0, "already_enrolled": 0, "rejected": 0}
@@ -277,7 +280,19 @@ def status(lead_id: str, as_json: bool) -> None:
     """
     from cadence import client as api
 
-    st = _run(lambda client, _s: api.state(client, lead_id))
+    async def full_or_visible(client: Any, _s: Any) -> tuple[dict[str, Any] | None, Any, str]:
+        try:
+            return await api.state(client, lead_id), None, ""
+        except api.NoWorker as exc:
+            row = await api.lead_row(client, lead_id)
+            if row is None:
+                raise
+            return None, row, str(exc)
+
+    st, row, no_worker = _run(full_or_visible)
+    if st is None:
+        _status_from_visibility(row, no_worker, as_json)
+        return
     if as_json:
         _echo_json(st)
         return
@@ -298,6 +313,39 @@ def status(lead_id: str, as_json: bool) -> None:
     for h in st["history"][-15:]:
         table.add_row(_when(h["at"]), h["kind"], h["channel"] or "", h["step"], h["outcome"], (h["notes"] or h["detail"])[:60])
     _console().print(table)
+
+
+def lead_table(rows: list[Any]) -> Any:
+    """The rich table of ``cadence list`` for :class:`cadence.client.LeadRow` rows.
+
+    A lead id is what the reader copies into the next command: it is never cut; the other
+    columns fold onto more lines in a narrow terminal (or a pipe's 80 columns).
+    """
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("lead", no_wrap=True, min_width=max(len(r.lead_id) for r in rows))
+    for name in ("cadence", "stage", "outcome", "touches", "score", "owner", "next action"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(r.lead_id, r.cadence, r.stage, r.outcome + (f" ({r.reason})" if r.reason else ""), str(r.touches),
+                      str(r.score), r.owner, _when(r.next_action_at) if r.next_action_at else "")
+    return table
+
+
+def _status_from_visibility(row: Any, no_worker: str, as_json: bool) -> None:
+    """What the list shows of one lead, when no worker can answer for its full state."""
+    note = f"{no_worker}; shown: what visibility knows (the history, qualification and open task need a worker)"
+    if as_json:
+        _echo_json({**row.__dict__, "complete": False, "note": note})
+    else:
+        click.echo(f"lead {row.lead_id} - {row.cadence} ({row.version[:12]}) - {row.outcome or row.status}, "
+                   f"stage {row.stage}")
+        click.echo(f"touches {row.touches}, score {row.score}, owner {row.owner or '-'}"
+                   + (f", open task: {row.open_task}" if row.open_task else ""))
+        if row.next_action_at:
+            click.echo(f"next action at {_when(row.next_action_at)}")
+    click.echo(f"note: {note}", err=True)
 
 
 @click.command("list")
@@ -329,13 +377,7 @@ def list_(cadence: str | None, stage: str | None, outcome: str | None, owner: st
     if not rows:
         click.echo("no leads match")
         return
-    from rich.table import Table
-
-    table = Table("lead", "cadence", "stage", "outcome", "touches", "score", "owner", "next action")
-    for r in rows:
-        table.add_row(r.lead_id, r.cadence, r.stage, r.outcome + (f" ({r.reason})" if r.reason else ""), str(r.touches),
-                      str(r.score), r.owner, _when(r.next_action_at) if r.next_action_at else "")
-    _console().print(table)
+    _console().print(lead_table(rows))
     click.echo(f"query: {query}", err=True)
 
 
@@ -387,13 +429,13 @@ def accept(lead_id: str, note: str, by: str) -> None:
     """
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.accept(client, lead_id, note=note, by=by or "cli")).message)
+    click.echo(_run(lambda client, _s: api.accept(client, lead_id, note=note, by=by)).message)
 
 
 @click.command()
 @click.argument("lead_id")
 @click.option("--reason", required=True, help="Why sales does not take the lead now.")
-@click.option("--by", default="", help="Who rejects.")
+@click.option("--by", default="", help="Who rejects (default: the assignee).")
 def reject(lead_id: str, reason: str, by: str) -> None:
     """Sales rejects a handed-off lead: it goes back to nurture with its history.
 
@@ -403,7 +445,7 @@ def reject(lead_id: str, reason: str, by: str) -> None:
     """
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.reject(client, lead_id, reason, by=by or "cli")).message)
+    click.echo(_run(lambda client, _s: api.reject(client, lead_id, reason, by=by)).message)
 
 
 @click.command()

@@ -34,9 +34,16 @@ def parse_when(value: str, now: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
+def _now() -> datetime:
+    """The wall clock (one place, so that tests state their instant)."""
+    return datetime.now(timezone.utc)
+
+
 @click.command()
 @click.option("--since", default="30d", show_default=True, help="Start of the period: ISO date/datetime (UTC) or 30d, 12h, 2w ago.")
-@click.option("--until", default="now", show_default=True, help="End of the period (excluded): ISO date/datetime or 'now'.")
+@click.option("--until", default="now", show_default=True,
+              help="End of the period (excluded): ISO date/datetime or 'now' (just after the latest event "
+                   "when leads run ahead of the clock, as after cadence dev --demo).")
 @click.option("--cadence", "-c", "cadence", help="Only leads of this cadence.")
 @click.option("--source", type=click.Choice(["marketing", "sales"]), help="Only marketing- or sales-generated leads.")
 @click.option("--owner", help="Only this rep's leads.")
@@ -54,6 +61,10 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
     handed to sales; all of it for marketing- and sales-generated leads side by
     side. Read from Temporal visibility only (no lead is queried).
 
+    Leads on a sped-up clock (--time-scale, cadence dev --demo) record their
+    events ahead of the wall clock: a period ending "now" then ends just after
+    their latest event instead, and the report says so.
+
     \b
     Examples:
       cadence report
@@ -61,10 +72,10 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
       cadence report --source sales --cost call=45 --html report.html
     """
     from cadence.report.collect import collect
-    from cadence.report.figures import compute, parse_costs
+    from cadence.report.figures import compute, default_until, parse_costs
     from cadence.report.render import headline, render_html, render_terminal, report_to_dict
 
-    now = datetime.now(timezone.utc)
+    now = _now()
     start, end = parse_when(since, now), parse_when(until, now)
     if end <= start:
         raise click.BadParameter(f"--since {since} is not before --until {until}", param_hint="--since")
@@ -78,7 +89,10 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
         return await collect(client, since=start, cadence=cadence, source=source, owner=owner)
 
     records = _run(fetch)
-    result = compute(records, start, end, prices, filters=filters)
+    extended_from = None
+    if until.strip().lower() == "now" and (later := default_until(records, now)) > end:
+        end, extended_from = later, now
+    result = compute(records, start, end, prices, filters=filters, extended_from=extended_from)
     if html_file is not None:
         try:
             html_file.write_text(render_html(result), encoding="utf-8")

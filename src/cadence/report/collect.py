@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowExecution
 
 from cadence.messages import WORKFLOW_NAME
 from cadence.report.records import LeadRecord, record_from_memo
-from cadence.visibility import SEARCH_ATTRIBUTES
+from cadence.visibility import LATEST_RUN, SEARCH_ATTRIBUTES
 
 _ATTRIBUTES = tuple(SEARCH_ATTRIBUTES)
 
@@ -37,7 +37,7 @@ def report_query(*, since: datetime | None = None, cadence: str | None = None, s
     out; leads enrolled after the period are left to :func:`~cadence.report.figures.compute`
     (a lead that moved to a long-term track has a later run start than its enrollment).
     """
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'", "ExecutionStatus != 'ContinuedAsNew'"]
+    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'", LATEST_RUN]
     for attr, value in (("CadenceName", cadence), ("CadenceSource", source), ("CadenceOwner", owner)):
         if value:
             clauses.append(f"{attr} = '{_quote(value)}'")

@@ -1,8 +1,9 @@
 """The report's figures: pure computation over :class:`~cadence.report.records.LeadRecord`.
 
-No I/O, no clock: the period and the costs are arguments, so a report over
-the same records is the same report. One pass over the records per group
-(all leads, then marketing- and sales-generated), linear in the number of leads.
+No I/O, no clock: the period and the costs are arguments (:func:`default_until`
+is given its "now"), so a report over the same records is the same report. One
+pass over the records per group (all leads, then marketing- and sales-generated),
+linear in the number of leads.
 
 Counting rules (the period is half-open, ``since <= t < until``):
 
@@ -38,7 +39,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from cadence.report.records import (
     ACCEPTANCE_STAGES,
@@ -74,6 +75,9 @@ class Period:
 
     since: datetime
     until: datetime
+    extended_from: datetime | None = None
+    """The wall clock's now when the period was to end there but was extended past it, to
+    just after the latest recorded event (see :func:`default_until`); ``None`` otherwise."""
 
     def __contains__(self, when: object) -> bool:
         return isinstance(when, datetime) and self.since <= when < self.until
@@ -239,8 +243,44 @@ def parse_costs(pairs: Iterable[str], base: Mapping[str, float] | None = None) -
     return costs
 
 
+def latest_event(records: Iterable[LeadRecord]) -> datetime | None:
+    """The latest time any of ``records`` shows: enrollment, stage entries and exits, outcome, close.
+
+    ``None`` when there are no records.
+    """
+    latest: datetime | None = None
+    for r in records:
+        times = [r.enrolled_at, r.closed_at, r.outcome.at if r.outcome else None]
+        times += [t for stay in r.stages for t in (stay.entered_at, stay.left_at)]
+        for t in times:
+            if t is not None and (latest is None or t > latest):
+                latest = t
+    return latest
+
+
+def default_until(records: Iterable[LeadRecord], now: datetime) -> datetime:
+    """The end of a period asked to end "now": ``now``, unless the leads have run ahead of it.
+
+    Leads on a sped-up clock (``--time-scale``, ``cadence dev --demo``) record
+    their events in cadence time, days or months ahead of the wall clock; a period
+    ending at the wall clock's now would count none of them. Then the period ends
+    just after the latest recorded event instead (the next whole minute), so the
+    report shows what those leads did; :attr:`Period.extended_from` says so.
+
+    Args:
+        records: the leads the report is over.
+        now: the wall clock's now (aware datetime).
+    """
+    latest = latest_event(records)
+    if latest is None or latest < now:
+        return now
+    minute = latest.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    return minute + timedelta(minutes=1)
+
+
 def compute(records: Iterable[LeadRecord], since: datetime, until: datetime,
-            costs: Mapping[str, float] | None = None, *, filters: Mapping[str, str] | None = None) -> Report:
+            costs: Mapping[str, float] | None = None, *, filters: Mapping[str, str] | None = None,
+            extended_from: datetime | None = None) -> Report:
     """The report over ``records`` for the period ``[since, until)``.
 
     Args:
@@ -249,10 +289,12 @@ def compute(records: Iterable[LeadRecord], since: datetime, until: datetime,
         until: end of the period, excluded.
         costs: cost of one touch per channel (default :data:`DEFAULT_COSTS`).
         filters: shown in the report as what was selected.
+        extended_from: the wall clock's now, when ``until`` is :func:`default_until` past it
+            (the report then says that the period runs ahead of the clock).
     """
     if until <= since:
         raise ValueError(f"the period is empty: since {since.isoformat()} is not before until {until.isoformat()}")
-    period = Period(since, until)
+    period = Period(since, until, extended_from)
     prices = dict(DEFAULT_COSTS if costs is None else costs)
     leads = list(records)
     tracked = any(_tracks_acceptance(r, until) for r in leads)
@@ -446,6 +488,8 @@ __all__ = [
     "Revenue",
     "Stat",
     "compute",
+    "default_until",
+    "latest_event",
     "parse_costs",
     "touch_cost",
 ]

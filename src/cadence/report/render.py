@@ -49,6 +49,21 @@ def days(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f} d"
 
 
+def duration(value: float | None) -> str:
+    """A time given in days, in the unit that reads best: ``2.5 d``, ``5.2 h`` below a day, ``40 min`` below an hour.
+
+    A demo's sped-up clock makes hours common where real leads take days. ``-`` for none.
+    """
+    if value is None:
+        return "-"
+    hours = value * 24
+    if round(hours * 60) < 60:
+        return f"{hours * 60:.0f} min"
+    if round(hours, 1) < 24:
+        return f"{hours:.1f} h"
+    return f"{value:.1f} d"
+
+
 def stat(s: Stat, unit: str = "d") -> str:
     """``avg / median (n)``."""
     if not s.n:
@@ -69,6 +84,20 @@ def period_phrase(report: Report) -> str:
     if length == "1 days":
         length = "day"
     return f"in the {length} to {p.until.astimezone(timezone.utc):%d %b %Y %H:%M} UTC".replace(" 00:00 UTC", "")
+
+
+def period_note(report: Report) -> str | None:
+    """Why the period ends after the wall clock's now, when it was extended (``None`` otherwise)."""
+    p = report.period
+    if p.extended_from is None:
+        return None
+    return (f"Leads recorded events after this computer's clock ({_utc(p.extended_from)}), as leads on a sped-up "
+            f"clock do (--time-scale, cadence dev --demo): the period ends just after the latest, at {_utc(p.until)}. "
+            "Pass --until to end it elsewhere.")
+
+
+def _utc(when: datetime) -> str:
+    return f"{when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def headline(report: Report, group: str = "all") -> str:
@@ -123,8 +152,8 @@ def sections(report: Report) -> list[Section]:
             ("Handed off by cadences without acceptance", "untracked"))]
         pipeline.append(row("Potential revenue accepted by sales",
                             lambda f: money(f.acceptance.revenue if f.acceptance else 0.0)))
-        pipeline.append(row("Average days to accept", lambda f: "-" if f.acceptance is None
-                            or f.acceptance.days_to_accept is None else f"{f.acceptance.days_to_accept:.1f}"))
+        pipeline.append(row("Average time to accept",
+                            lambda f: duration(f.acceptance.days_to_accept if f.acceptance else None)))
     else:
         pipeline.append(row("Sales acceptance", lambda f: NOT_TRACKED))
     stages = [row(stage, lambda f, s=stage: f"{f.in_development_by_stage.get(s, 0):,}")
@@ -200,6 +229,9 @@ def render_terminal(report: Report, console: Any) -> None:
     console.print(Text(headline(report), style="bold"))
     console.print(f"{p.since:%Y-%m-%d %H:%M} to {p.until:%Y-%m-%d %H:%M} UTC · {_filters_line(report)} · "
                   f"{_costs_line(report)}", style="dim", highlight=False)
+    note = period_note(report)
+    if note:
+        console.print(note, style="yellow", highlight=False)
     if not report.acceptance_tracked:
         console.print(f"Sales acceptance: {NOT_TRACKED}.", style="dim")
     if report.incomplete:
@@ -237,7 +269,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return {
         "headline": headline(report),
         "period": {"since": _plain(report.period.since), "until": _plain(report.period.until),
-                   "days": round(report.period.days, 4)},
+                   "days": round(report.period.days, 4), "extended_from": _plain(report.period.extended_from)},
         "filters": dict(report.filters),
         "costs": _plain(report.costs),
         "acceptance": "tracked" if report.acceptance_tracked else NOT_TRACKED,
@@ -398,7 +430,7 @@ def render_html(report: Report, title: str = "cadence pipeline report") -> str:
         _card("Sales acceptance", NOT_TRACKED if a.acceptance is None else pct(a.acceptance.rate),
               "" if a.acceptance is None else _split(report, lambda f: pct(f.acceptance.rate) if f.acceptance else "-")),
     ])
-    notes = []
+    notes = [note] if (note := period_note(report)) else []
     if not report.acceptance_tracked:
         notes.append(f"Sales acceptance (accepted / rejected / recycled): {NOT_TRACKED}.")
     if report.incomplete:
@@ -436,9 +468,11 @@ def render_html(report: Report, title: str = "cadence pipeline report") -> str:
 __all__ = [
     "NOT_TRACKED",
     "days",
+    "duration",
     "headline",
     "money",
     "pct",
+    "period_note",
     "period_phrase",
     "render_html",
     "render_terminal",
