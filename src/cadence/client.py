@@ -352,6 +352,7 @@ EVENT_ALIASES = {
     "call_back": "callback_requested",
     "opt_out": "unsubscribe",
     "optout": "unsubscribe",
+    "ooo": "out_of_office",
     "update": "lead_updated",
 }
 
@@ -364,8 +365,8 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
         ActionRefused: unknown event kind, lead not enrolled or already ended.
     """
     kind = EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
-    if kind not in ir.EVENT_KINDS:
-        raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.EVENT_KINDS)}")
+    if kind not in ir.SYSTEM_EVENT_KINDS:
+        raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.SYSTEM_EVENT_KINDS)}")
     h = handle(client, lead_id)
     try:
         status = await _status(client, lead_id)

@@ -16,7 +16,8 @@ import difflib
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, Literal, Union
 
 from cadence import ir, schedule, templating
@@ -32,6 +33,9 @@ ENGAGEMENT_OUTCOMES: dict[str, str] = {
 }
 UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced"})
 """Touch outcomes that did not reach the lead and so do not count as touches."""
+MAX_EVENT_IDS = 200
+"""Event ids a lead remembers for exactly-once delivery (redeliveries come within days, not months)."""
+
 EVENT_COUNTERS: dict[str, str] = {
     "reply": "replies",
     "meeting_booked": "meetings",
@@ -161,6 +165,11 @@ class LeadState:
     next_action: dict[str, Any] | None = None
     acceptance: dict[str, Any] | None = None
     """While sales decides: to, deadline, escalated, reason, sections, answer."""
+    event_ids: list[str] = field(default_factory=list)
+    """Ids of the last :data:`MAX_EVENT_IDS` events taken (a Message-ID, a provider's event id): a
+    redelivered event adds nothing to the history, also across continue-as-new."""
+    away_until: str | None = None
+    """After an out-of-office reply: no touch before this instant (ISO UTC)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
@@ -267,6 +276,11 @@ class Engine:
         st = self.state
         step = self._current()
         if step.kind in ir.TOUCH_KINDS:
+            away = _parse(st.away_until) if st.away_until else None
+            if away is not None and now < away:
+                back = schedule.next_window_start(self.plan.schedule, self.tz, away)
+                st.phase, st.wait_until = "window", _iso(back)
+                return Wait(back, f"out of office: {step.kind} {step.id} at {schedule.describe(back, self.tz)}")
             if st.phase == "enter":
                 start = schedule.next_window_start(self.plan.schedule, self.tz, now)
                 if start > now:
@@ -437,10 +451,19 @@ class Engine:
             RejectedInput: for an unknown kind or bad lead data.
         """
         st = self.state
-        if kind not in ir.EVENT_KINDS:
-            raise RejectedInput(f"unknown event {kind!r}{_did_you_mean(kind, ir.EVENT_KINDS)}; expected one of: {', '.join(ir.EVENT_KINDS)}")
+        if kind not in ir.SYSTEM_EVENT_KINDS:
+            raise RejectedInput(f"unknown event {kind!r}{_did_you_mean(kind, ir.SYSTEM_EVENT_KINDS)}; "
+                                f"expected one of: {', '.join(ir.SYSTEM_EVENT_KINDS)}")
+        event_id = str(data.get("event_id") or "")[:300]
+        if event_id:
+            if event_id in st.event_ids:
+                return  # a redelivery (SMTP retry, webhook retry, a second gateway): taken already
+            st.event_ids = [*st.event_ids, event_id][-MAX_EVENT_IDS:]
         if st.status == "ended":
             self._history(now, "event", outcome=kind, detail="after the end: ignored", by=source)
+            return
+        if kind == "out_of_office":
+            self._away(data, now, source)
             return
         if kind == "lead_updated":
             fields = data.get("fields", data)
@@ -480,6 +503,25 @@ class Engine:
     def _update_fields(self, fields: dict[str, Any], now: datetime, by: str) -> None:
         self.state.lead = self.check_lead_update(fields)
         self._history(now, "operator", outcome="lead_updated", by=by, detail=", ".join(sorted(fields)))
+
+    def _away(self, data: dict[str, Any], now: datetime, source: str) -> None:
+        """An out-of-office reply: touches wait until the return date it named (the first send window
+        from that day on, in the lead's zone), else :data:`ir.OUT_OF_OFFICE_PAUSE_DAYS` days."""
+        back = str(data.get("until") or "")
+        try:
+            day = date.fromisoformat(back[:10]) if back else None
+        except ValueError:
+            raise RejectedInput(f"out_of_office: until {back[:40]!r} is not a date (YYYY-MM-DD)") from None
+        if day is not None and day > now.astimezone(ZoneInfo(self.tz)).date():
+            midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(self.tz))
+            until, why = schedule.next_window_start(self.plan.schedule, self.tz, midnight), f"back on {day.isoformat()}"
+        else:
+            until = now + timedelta(days=ir.OUT_OF_OFFICE_PAUSE_DAYS)
+            why = f"no return date found: {ir.OUT_OF_OFFICE_PAUSE_DAYS} days"
+        current = _parse(self.state.away_until) if self.state.away_until else None
+        self.state.away_until = _iso(max(until, current) if current else until)
+        detail = f"{str(data.get('detail', ''))[:300]} (touches wait until {self.state.away_until}: {why})".strip()
+        self._history(now, "event", outcome="out_of_office", detail=detail, by=source)
 
     def check_update_lead(self, fields: dict[str, Any]) -> None:
         """Refuse a lead-data change: the lead has ended, or the merged data is invalid."""

@@ -25,6 +25,12 @@ EventKind = Literal[
     "reply", "meeting_booked", "callback_requested", "unsubscribe", "bounce", "lead_updated"
 ]
 EVENT_KINDS: tuple[str, ...] = typing.get_args(EventKind)
+"""Events a cadence can handle (its ``on:`` keys)."""
+SYSTEM_EVENT_KINDS: tuple[str, ...] = (*EVENT_KINDS, "out_of_office")
+"""Events a lead takes: those of :data:`EVENT_KINDS`, and ``out_of_office``, which the engine handles
+itself (touches wait until the lead is back; never counted as a reply)."""
+OUT_OF_OFFICE_PAUSE_DAYS = 7
+"""How long touches wait after an out-of-office reply that names no return date."""
 
 DEFAULT_QUALIFICATION: tuple[str, ...] = (
     "industry_code",
@@ -573,6 +579,8 @@ __all__ = [
     "DisqualifyAction",
     "Duration",
     "EVENT_KINDS",
+    "OUT_OF_OFFICE_PAUSE_DAYS",
+    "SYSTEM_EVENT_KINDS",
     "EmailStep",
     "EmailVariant",
     "EventHandler",

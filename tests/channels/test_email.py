@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.email import verify_unsubscribe_token
 from cadence.channels.htmltext import html_to_text
-from cadence.channels.ids import message_id_for
+from cadence.channels.ids import message_id_for, workflow_of_message_id
 from cadence.channels.requests import EmailRequest, EmailResult, Rendered
 from cadence.channels.settings import ChannelSettings
 
@@ -178,6 +178,10 @@ def test_message_id_is_deterministic() -> None:
     assert a != message_id_for("lead-L-2", "case-study", 0)
     assert a.startswith("<") and a.endswith(".case-study.0@cadence.local>")
     assert message_id_for("lead-L-1", "case-study", 0, "mail.example.com").endswith("@mail.example.com>")
+    assert workflow_of_message_id(a) == "lead-L-1"
+    assert workflow_of_message_id(message_id_for("lead-Zoë Ü/1", "s", 3)) == "lead-Zoë Ü/1"
+    for other in ("<CAF=abc123@mail.gmail.com>", "<a.b.c.d@x>", "<1@x.0123456789abcdef.y.0>", "", "<>"):
+        assert workflow_of_message_id(other) is None, other
 
 
 def test_html_to_text_keeps_structure_and_links() -> None:

@@ -7,6 +7,7 @@ the same letter file, the same manifest key. Standard library only.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 
@@ -19,8 +20,28 @@ def digest(*parts: object, length: int = 32) -> str:
 
 
 def message_id_for(workflow_id: str, step_id: str, iteration: int, domain: str = "cadence.local") -> str:
-    """The Message-ID of a step's email: ``<hash.step.iteration@domain>``, the same on every retry."""
-    return f"<{digest(workflow_id, step_id, iteration)}.{safe_name(step_id)}.{int(iteration)}@{domain}>"
+    """The Message-ID of a step's email, the same on every retry:
+    ``<workflow.hash.step.iteration@domain>``, the workflow id in lowercase base32 so that a reply's
+    ``In-Reply-To`` (or a bounce's returned headers) leads back to the lead: :func:`workflow_of_message_id`."""
+    return (f"<{_b32(workflow_id)}.{digest(workflow_id, step_id, iteration, length=16)}.{safe_name(step_id)}."
+            f"{int(iteration)}@{domain}>")
+
+
+def workflow_of_message_id(message_id: str) -> str | None:
+    """The workflow id inside a Message-ID made by :func:`message_id_for`; ``None`` for any other id."""
+    local = message_id.strip().strip("<>").partition("@")[0]
+    parts = local.split(".")
+    if len(parts) < 4 or len(parts[1]) != 16:
+        return None
+    try:
+        text = base64.b32decode(parts[0].upper() + "=" * (-len(parts[0]) % 8)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text if text and text.isprintable() else None
+
+
+def _b32(text: str) -> str:
+    return base64.b32encode(text.encode()).decode().rstrip("=").lower()
 
 
 def letter_id_for(workflow_id: str, step_id: str, iteration: int) -> str:
@@ -47,4 +68,4 @@ def safe_name(text: str, *, fallback_prefix: str = "x") -> str:
     return f"{cleaned or fallback_prefix}-{digest(text, length=8)}"
 
 
-__all__ = ["digest", "letter_id_for", "message_id_for", "safe_name", "voicemail_id_for"]
+__all__ = ["digest", "letter_id_for", "message_id_for", "safe_name", "voicemail_id_for", "workflow_of_message_id"]

@@ -51,7 +51,10 @@ class SmtpTransport:
         where = f"SMTP {s.smtp_host}:{s.smtp_port}"
         try:
             errors, answer = await aiosmtplib.send(
-                message,
+                # The bytes as the message's own policy writes them: aiosmtplib would flatten a message
+                # object with email.policy.SMTP, folding long structured headers (List-Unsubscribe,
+                # Message-ID) into encoded words that mail clients ignore.
+                message.as_bytes(policy=message.policy.clone(linesep="\r\n")),
                 sender=sender,
                 recipients=recipients,
                 hostname=s.smtp_host,

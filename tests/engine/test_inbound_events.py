@@ -1,0 +1,84 @@
+"""Events from the outside world: exactly once per lead history, out-of-office replies (issue #15)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cadence import ir, schedule
+from cadence.engine import Engine, LeadState, RejectedInput, Touch, Wait
+from tests.engine.plans import email, end, make_plan
+
+T0 = datetime(2027, 2, 2, 15, 0, tzinfo=timezone.utc)  # Tuesday 10:00 in Chicago
+LEAD = {"id": "L-1", "email": "pat@buyer.example", "timezone": "America/Chicago"}
+OFFICE = ir.Schedule(timezone="lead", default_timezone="America/New_York",
+                     business_hours=ir.BusinessHours(days=(0, 1, 2, 3, 4), start="09:00", end="17:00"),
+                     holidays=schedule.holiday_dates("us"), holiday_sets=("us",))
+PLAN = make_plan([email("one", wait=1), email("two", wait=1), email("three", wait=1), end("bye")], schedule=OFFICE)
+
+
+def _sent_first(engine: Engine) -> None:
+    cmd = engine.next_command(T0)
+    assert isinstance(cmd, Touch) and cmd.step_id == "one"
+    engine.touch_done(cmd, T0)
+
+
+def test_a_redelivered_event_adds_nothing_also_after_continue_as_new():
+    engine = Engine.start(make_plan([email("one", wait=30), end("bye")]), LEAD, T0)
+    engine.on_event("reply", {"detail": "Let's talk", "event_id": "<abc@buyer.example>"}, T0, source="smtp")
+    engine.on_event("reply", {"detail": "Let's talk", "event_id": "<abc@buyer.example>"}, T0, source="smtp")
+    carried = Engine(engine.plan, LeadState.from_dict(engine.state.to_dict()), "wf")
+    carried.on_event("reply", {"detail": "Let's talk", "event_id": "<abc@buyer.example>"}, T0, source="gateway-2")
+    replies = [h for h in carried.state.history if h["outcome"] == "reply"]
+    assert len(replies) == 1 and carried.state.engagement["replies"] == 1
+    carried.on_event("reply", {"detail": "And another thing", "event_id": "<def@buyer.example>"}, T0)
+    assert carried.state.engagement["replies"] == 2
+
+
+def test_an_out_of_office_reply_naming_a_date_holds_touches_until_the_first_window_that_day():
+    engine = Engine.start(PLAN, LEAD, T0)
+    _sent_first(engine)
+    engine.on_event("out_of_office", {"until": "2027-02-15", "detail": "Back on 15 February",
+                                      "event_id": "<ooo@buyer.example>"}, T0, source="smtp")
+    assert engine.state.engagement["replies"] == 0  # never counted as a reply
+    wait = engine.next_command(T0)  # the one-day wait after the first email
+    assert isinstance(wait, Wait) and wait.until == T0 + timedelta(days=1)
+    held = engine.next_command(T0 + timedelta(days=1))
+    back = datetime(2027, 2, 16, 15, 0, tzinfo=timezone.utc)  # Mon 15 Feb is Presidents' Day: Tue 09:00 Chicago
+    assert isinstance(held, Wait) and held.until == back
+    assert held.summary == f"out of office: email two at {schedule.describe(back, 'America/Chicago')}"
+    resumed = engine.next_command(back)
+    assert isinstance(resumed, Touch) and resumed.step_id == "two"
+    [entry] = [h for h in engine.state.history if h["outcome"] == "out_of_office"]
+    assert entry["detail"] == "Back on 15 February (touches wait until 2027-02-16T15:00:00Z: back on 2027-02-15)"
+
+
+def test_without_a_return_date_touches_wait_a_week_and_resume_in_business_hours():
+    engine = Engine.start(PLAN, LEAD, T0)
+    _sent_first(engine)
+    engine.on_event("out_of_office", {"detail": "I am away"}, T0 + timedelta(hours=3))  # Tue 13:00 Chicago
+    held = engine.next_command(T0 + timedelta(days=1))
+    assert isinstance(held, Wait) and held.until == T0 + timedelta(days=7, hours=3)  # the next Tue 13:00
+    late = Engine.start(PLAN, LEAD, T0)
+    _sent_first(late)
+    late.on_event("out_of_office", {}, T0 + timedelta(hours=8))  # Tue 17:00 Chicago: after hours
+    held = late.next_command(T0 + timedelta(days=1))
+    assert isinstance(held, Wait) and held.until == datetime(2027, 2, 10, 15, 0, tzinfo=timezone.utc)  # Wed 09:00
+
+
+def test_a_past_return_date_falls_back_to_the_pause_and_a_bad_one_is_refused():
+    engine = Engine.start(PLAN, LEAD, T0)
+    engine.on_event("out_of_office", {"until": "2027-01-05"}, T0)
+    assert engine.state.away_until == "2027-02-09T15:00:00Z"
+    with pytest.raises(RejectedInput, match=r"^out_of_office: until 'next week' is not a date \(YYYY-MM-DD\)$"):
+        engine.on_event("out_of_office", {"until": "next week"}, T0)
+
+
+def test_unknown_events_name_every_kind_a_lead_takes():
+    engine = Engine.start(PLAN, LEAD, T0)
+    with pytest.raises(RejectedInput) as refused:
+        engine.on_event("ooo", {}, T0)
+    assert str(refused.value) == ("unknown event 'ooo'; expected one of: reply, meeting_booked, callback_requested, "
+                                  "unsubscribe, bounce, lead_updated, out_of_office")
+
