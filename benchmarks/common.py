@@ -180,7 +180,7 @@ def smtp_sink() -> Iterator[tuple[CountingMailbox, int]]:
 def channel_activities(port: int, outbox: Path) -> ChannelActivities:
     """Cadence's channel activities against the sink: used by cadence *and* by the baseline."""
     return ChannelActivities(ChannelSettings(smtp_host="127.0.0.1", smtp_port=port, outbox_dir=outbox,
-                                             default_sender="Bench <bench@seller.example>",
+                                             sender="Bench <bench@seller.example>",
                                              unsubscribe_secret="bench-secret"))
 
 

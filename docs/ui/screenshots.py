@@ -56,15 +56,13 @@ async def main(seconds: float = 45.0) -> None:
     from cadence.config import load_settings
     from cadence.dev import DevStack
     from cadence.server import EmbeddedServer
-    from cadence.channels.settings import ChannelSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = dataclasses.replace(load_settings(environ={}), state_dir=tmp, temporal_address=f"127.0.0.1:{PORT}",
-                                       smtp_port=SMTP_PORT, cadences_dir=str(ROOT / "cadences"))
+                                       smtp_port=SMTP_PORT, cadences_dir=str(ROOT / "cadences"),
+                                       outbox_dir=Path(tmp) / "outbox")
         server = EmbeddedServer(Path(tmp), ":memory:", port=PORT, ui_port=UI_PORT)
-        channels = ChannelSettings(smtp_port=SMTP_PORT, outbox_dir=Path(tmp) / "outbox")
-        stack = DevStack(settings=settings, server=server, channel_settings=channels, demo=True, time_scale=20000,
-                         echo=lambda line: None)
+        stack = DevStack(settings=settings, server=server, demo=True, time_scale=20000, echo=lambda line: None)
         runner = asyncio.create_task(stack.run())
         await asyncio.sleep(seconds)
         from cadence.connect import connect

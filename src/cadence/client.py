@@ -73,6 +73,10 @@ class ActionRefused(Exception):
     """The workflow (or the server) refused an action; the message says why."""
 
 
+class Unreachable(ActionRefused):
+    """The Temporal server did not answer: nothing was recorded; try again later."""
+
+
 class NoWorker(ActionRefused):
     """No worker answered a query in time: only what visibility knows is available."""
 
@@ -376,7 +380,13 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
             raise ActionRefused(f"lead {lead_id} has already ended ({status.name.lower()})")
         await h.signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
     except RPCError as exc:
+        if exc.status in _UNREACHABLE:
+            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc}); "
+                              f"nothing was recorded for lead {lead_id}") from None
         raise ActionRefused(await _explain(client, exc, lead_id)) from None
+
+
+_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
 async def state(client: Client, lead_id: str) -> dict[str, Any]:
@@ -399,6 +409,8 @@ async def lead_row(client: Client, lead_id: str) -> LeadRow | None:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
+        if exc.status in _UNREACHABLE:
+            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
         raise ActionRefused(str(exc)) from None
     return _row(described)
 
@@ -521,6 +533,7 @@ __all__ = [
     "list_query",
     "log_outcome",
     "NoWorker",
+    "Unreachable",
     "open_tasks",
     "pause",
     "register_search_attributes",

@@ -5,8 +5,12 @@ The config file is ``--config PATH``, else ``$CADENCE_CONFIG``, else
 :class:`Settings`, flat (``temporal_address = "temporal.internal:7233"``).
 Every field can also be set with ``CADENCE_<FIELD>`` (see :data:`ENV_VARS`).
 
-Secrets (``api_key``, ``smtp_password``) come from the environment only: a
-config file ends up in a repository sooner or later.
+This module owns every setting: the CLI, the worker and the channels
+(:class:`cadence.channels.settings.ChannelSettings` is a slice of
+:class:`Settings`) read them from here, and ``cadence config`` shows them all.
+The payload codec's keys (``CADENCE_CODEC_KEYS``) are the exception, still read
+by :mod:`cadence.codec`. Secrets (see :data:`SECRETS`) come from the environment
+only: a config file ends up in a repository sooner or later.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,13 +32,16 @@ CONFIG_FILE = "cadence.toml"
 """Read from the working directory when present and no other file is named."""
 CONFIG_ENV = "CADENCE_CONFIG"
 """Environment variable naming the config file."""
-SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password"})
+SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret"})
 """Settings read from the environment only and masked in :meth:`Settings.describe`."""
 SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
 """``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
 MASK = "****"
 
 _SMTP_DEFAULT_PORTS = {"none": 1025, "starttls": 587, "tls": 465}
+_DOMAIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+# Built-in and entry-point names (``acme``) and ``module:factory`` paths.
+_PROVIDER_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 
 
 class ConfigError(ValueError):
@@ -80,12 +88,33 @@ class Settings:
     """SMTP login, when the server wants one."""
     smtp_password: str | None = field(default=None, repr=False)
     """SMTP password; ``CADENCE_SMTP_PASSWORD`` only."""
+    smtp_timeout: float = 30.0
+    """Seconds for connecting to the SMTP server and for each SMTP command."""
     sender: str = "Cadence <cadence@localhost>"
-    """``From`` of emails whose step names no sender."""
+    """``From`` of emails whose step names no sender (``Name <addr>`` allowed)."""
+    message_id_domain: str = "cadence.local"
+    """Right-hand side of the Message-IDs of emails and handoff emails."""
+    unsubscribe_url: str = "http://localhost:8080/unsubscribe"
+    """Base of the unsubscribe link in every email (``?lead=ID&token=HMAC`` is appended)."""
+    unsubscribe_secret: str | None = field(default=None, repr=False)
+    """Key signing unsubscribe links; ``CADENCE_UNSUBSCRIBE_SECRET`` only. Set it in production: without it
+    a link can be forged from a lead id."""
     outbox_dir: Path | None = None
     """Files the channels write (tasks, letters, voicemail, handoffs, mail); unset means ``<state_dir>/outbox``."""
     handoff_webhook: str | None = None
     """Handoff dossiers are POSTed here as JSON when set."""
+    webhook_timeout: float = 10.0
+    """Seconds a POST to ``handoff_webhook`` may take."""
+    email_provider: str | None = None
+    """Email transport plug-in (``<name>`` or ``module:factory``); unset means SMTP."""
+    tasks_provider: str | None = None
+    """Call and voicemail task plug-in (a dialer, a CRM); unset means JSON files in the outbox."""
+    voicemail_provider: str | None = None
+    """Voicemail drop plug-in; unset means scripts in the outbox."""
+    letters_provider: str | None = None
+    """Print-and-mail plug-in; unset means HTML files in the outbox."""
+    handoff_providers: tuple[str, ...] = ()
+    """Handoff plug-ins (a CRM), comma-separated; added after the outbox, email and webhook destinations."""
     cadences_dir: Path = Path("cadences")
     """Where cadence files are looked up by name."""
     templates_dir: Path = Path("templates")
@@ -115,6 +144,16 @@ class Settings:
         """Root of the file outbox (``outbox_dir`` resolved)."""
         return Path(self.outbox_dir or self.state_dir / "outbox")
 
+    def origin(self, name: str) -> str:
+        """How a message names setting ``name``: its variable, or ``<source>: <name>`` when a config file set it.
+
+        A default is named by the variable that would change it; a value derived by a rule (``smtp_port``
+        from ``smtp_security``) is named like a file's, by the rule.
+        """
+        source = self.sources.get(name)
+        var = ENV_VARS[name]
+        return var if source is None or source == var else f"{source}: {name}"
+
     def describe(self) -> list[tuple[str, Any, str]]:
         """``(key, value, source)`` for every setting, secrets masked as ``****`` when set.
 
@@ -128,6 +167,8 @@ class Settings:
                 value = MASK if value else None
             elif isinstance(value, Path):
                 value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
             source = self.sources.get(name, "default")
             if name in ("db_file", "outbox_dir") and name not in self.sources and "state_dir" in self.sources:
                 source = "default (under state_dir)"
@@ -139,7 +180,7 @@ FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings) if 
 """Setting names, in display order."""
 
 ENV_VARS: dict[str, str] = {name: f"CADENCE_{name.upper()}" for name in FIELDS} | {
-    # Shared with cadence.channels.settings.ChannelSettings.from_env: one name per knob.
+    # The name deployments have used since the outbox was the channels' own setting.
     "outbox_dir": "CADENCE_OUTBOX",
 }
 """Setting name -> environment variable."""
@@ -230,17 +271,47 @@ def _sender(raw: object) -> str:
     return text
 
 
-def _url(raw: object) -> str | None:
-    text = _optional_text(raw)
-    if text is None:
-        return None
+def _url(raw: object) -> str:
+    text = _text(raw)
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise _Bad("is not an http(s) URL")
     return text
 
 
-def _scale(raw: object) -> float:
+def _optional_url(raw: object) -> str | None:
+    text = _optional_text(raw)
+    return None if text is None else _url(text)
+
+
+def _domain(raw: object) -> str:
+    text = _text(raw)
+    if not _DOMAIN_RE.match(text):
+        raise _Bad("is not a domain name (like mail.example.com)")
+    return text
+
+
+def _provider(raw: object) -> str | None:
+    text = (_optional_text(raw) or "").strip()
+    if not text:
+        return None
+    if not _PROVIDER_RE.match(text):
+        raise _Bad("is not a provider name (like acme or package.module:factory)")
+    return text
+
+
+def _providers(raw: object) -> tuple[str, ...]:
+    """Comma-separated text (a variable) or a list of strings (TOML)."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise _Bad("is not a list of provider names (like crm,erp)")
+    names = [item.strip() for item in items if item.strip()]
+    if not all(_PROVIDER_RE.match(name) for name in names):
+        raise _Bad("is not a list of provider names (like crm,erp)")
+    return tuple(names)
+
+
+def _positive(raw: object) -> float:
     if isinstance(raw, bool):
         raise _Bad("is not a positive number")
     try:
@@ -278,12 +349,22 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "smtp_security": _security,
     "smtp_username": _optional_text,
     "smtp_password": _optional_text,
+    "smtp_timeout": _positive,
     "sender": _sender,
+    "message_id_domain": _domain,
+    "unsubscribe_url": _url,
+    "unsubscribe_secret": _optional_text,
     "outbox_dir": _path,
-    "handoff_webhook": _url,
+    "handoff_webhook": _optional_url,
+    "webhook_timeout": _positive,
+    "email_provider": _provider,
+    "tasks_provider": _provider,
+    "voicemail_provider": _provider,
+    "letters_provider": _provider,
+    "handoff_providers": _providers,
     "cadences_dir": _path,
     "templates_dir": _path,
-    "time_scale": _scale,
+    "time_scale": _positive,
     "worker_cache": _count,
 }
 

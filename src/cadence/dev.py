@@ -8,9 +8,12 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence.server import EmbeddedServer, ServerError
+
+if TYPE_CHECKING:
+    from cadence.config import Settings
 
 
 class DevError(Exception):
@@ -21,9 +24,9 @@ class DevError(Exception):
 class DevStack:
     """Everything ``cadence dev`` runs, started in order and stopped in reverse."""
 
-    settings: Any
+    settings: Settings
+    """Effective settings, the channels' included (SMTP pointing at the sink this stack starts)."""
     server: EmbeddedServer
-    channel_settings: Any
     demo: bool = False
     time_scale: float = 1.0
     echo: Callable[[str], None] = print
@@ -41,11 +44,15 @@ class DevStack:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stop_event.set)
+        try:  # a bad provider setting fails before anything starts
+            activities = ChannelActivities.from_settings(self.settings)
+        except (ValueError, TypeError) as exc:
+            raise DevError(str(exc)) from None
         try:
             await asyncio.to_thread(self.server.start)
         except ServerError as exc:
             raise DevError(str(exc)) from None
-        sink = SmtpSink(self.channel_settings.outbox_dir / "mail", "127.0.0.1", self.channel_settings.smtp_port)
+        sink = SmtpSink(self.settings.outbox / "mail", "127.0.0.1", self.settings.smtp_port)
         try:
             try:
                 sink.start()
@@ -54,7 +61,7 @@ class DevStack:
                                "pick another with --smtp-port") from None
             client = await connect(self.settings)
             await register_search_attributes(client, self.settings.namespace)
-            worker = build_worker(client, ChannelActivities.from_settings(self.channel_settings).all(),
+            worker = build_worker(client, activities.all(),
                                   task_queue=self.settings.task_queue,
                                   max_cached_workflows=self.settings.worker_cache)
             async with worker:
@@ -78,7 +85,7 @@ class DevStack:
             f"Temporal server  {self.server.address}  (database {self.server.database})",
             f"Web UI           {self.server.ui_url}" if self.server.ui_url else "Web UI           (headless)",
             f"SMTP sink        127.0.0.1:{sink.port} -> {sink.directory}",
-            f"Outbox           {self.channel_settings.outbox_dir} (tasks, letters, voicemail, handoffs)",
+            f"Outbox           {self.settings.outbox} (tasks, letters, voicemail, handoffs)",
             f"Worker           task queue {self.settings.task_queue}",
             "Ctrl-C to stop.",
         ]

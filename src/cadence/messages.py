@@ -108,6 +108,30 @@ class OperatorInput:
     by: str = ""
 
 
+SUPPRESSION_WORKFLOW = "CadenceSuppression"
+"""One long-lived workflow per suppressed address or ``*@domain`` pattern: the do-not-contact list."""
+SUPPRESSION_ID_PREFIX = "suppress-"
+UPDATE_SUPPRESS = "suppress"
+UPDATE_UNSUPPRESS = "unsuppress"
+
+
+@dataclass(frozen=True)
+class SuppressionEntry:
+    """Why an address (or a ``*@domain`` pattern) may not be contacted."""
+
+    pattern: str
+    """A lowercased address, or ``*@domain`` (every address of that domain and its subdomains)."""
+    reason: str
+    """``unsubscribed``, ``bounced``, ``complained`` or ``manual``."""
+    at: str
+    """When (ISO UTC)."""
+    by: str = ""
+    """Who or what: ``gateway``, a lead's workflow, an operator."""
+    source_id: str = ""
+    """The inbound item's id (a Message-ID, a provider's event id): adding it again changes nothing."""
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class UpdateResult:
     """What an update handler answers."""
@@ -127,6 +151,9 @@ __all__ = [
     "OutcomeInput",
     "QUERY_STATE",
     "SIGNAL_EVENT",
+    "SUPPRESSION_ID_PREFIX",
+    "SUPPRESSION_WORKFLOW",
+    "SuppressionEntry",
     "UPDATE_ACCEPT",
     "UPDATE_DISQUALIFY",
     "UPDATE_HANDOFF",
@@ -135,6 +162,8 @@ __all__ = [
     "UPDATE_PAUSE",
     "UPDATE_REJECT",
     "UPDATE_RESUME",
+    "UPDATE_SUPPRESS",
+    "UPDATE_UNSUPPRESS",
     "UpdateResult",
     "WORKFLOW_ID_PREFIX",
     "WORKFLOW_NAME",

@@ -72,11 +72,12 @@ def cache_workflow_code(package: str = "workflows") -> None:
 
 
 def workflows() -> list[type]:
-    """The workflow classes a cadence worker registers."""
+    """The workflow classes a cadence worker registers: each lead's nurture, the do-not-contact list."""
     cache_workflow_code()
     from workflows.nurture import NurtureWorkflow
+    from workflows.suppression import SuppressionWorkflow
 
-    return [NurtureWorkflow]
+    return [NurtureWorkflow, SuppressionWorkflow]
 
 
 def sandbox_runner() -> SandboxedWorkflowRunner:

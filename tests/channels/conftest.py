@@ -51,7 +51,7 @@ def outbox(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(outbox: Path, smtp: tuple[CollectingHandler, int]) -> ChannelSettings:
-    return ChannelSettings(smtp_port=smtp[1], smtp_timeout=5, outbox_dir=outbox, default_sender="Cadence <cadence@example.com>",
+    return ChannelSettings(smtp_port=smtp[1], smtp_timeout=5, outbox_dir=outbox, sender="Cadence <cadence@example.com>",
                            unsubscribe_secret="s3cret")
 
 

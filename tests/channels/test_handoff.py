@@ -25,7 +25,7 @@ def request(assignee: str = "Dana Rep <dana@example.com>", **kw: Any) -> Handoff
 
 
 def with_webhook(settings: ChannelSettings, url: str) -> ChannelActivities:
-    return ChannelActivities(replace(settings, webhook_url=url))
+    return ChannelActivities(replace(settings, handoff_webhook=url))
 
 
 async def test_handoff_goes_to_outbox_email_and_webhook(settings: ChannelSettings, smtp: Any, webhook: Any,

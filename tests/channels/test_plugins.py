@@ -11,9 +11,10 @@ import pytest
 
 from cadence.channels import requests as rq
 from cadence.channels.activities import ChannelActivities
-from cadence.channels.plugins import available, make, providers_from_env
+from cadence.channels.plugins import available, make, providers_from_settings
 from cadence.channels.settings import ChannelSettings
 from cadence.channels.tasks import FileTaskSink
+from cadence.config import Settings, load_settings
 
 from .conftest import LEAD, run
 
@@ -67,16 +68,20 @@ def test_activities_register_under_the_contract_names() -> None:
 
 
 def test_builtins_by_default(tmp_path: Path) -> None:
-    chosen = providers_from_env(ChannelSettings(outbox_dir=tmp_path), {})
-    assert chosen.tasks is None and chosen.handoff == ()
+    chosen = providers_from_settings(Settings(outbox_dir=tmp_path))
+    assert chosen.email is chosen.tasks is chosen.voicemail is chosen.letters is None and chosen.handoff == ()
     assert isinstance(make("tasks", "file", ChannelSettings(outbox_dir=tmp_path)), FileTaskSink)
 
 
-async def test_entry_point_providers_are_selected_by_env(plugin_dist: Path, tmp_path: Path) -> None:
+async def test_entry_point_providers_are_selected_by_settings(plugin_dist: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     env = {"CADENCE_OUTBOX": str(tmp_path / "out"), "CADENCE_TASKS_PROVIDER": "dialer",
            "CADENCE_HANDOFF_PROVIDERS": "crm"}
     assert "dialer" in available("tasks")
-    acts = ChannelActivities.from_env(env)
+    acts = ChannelActivities.from_settings(load_settings(environ=env))
+    assert acts.settings.outbox_dir == tmp_path / "out"
+    assert acts.task_sink.settings is acts.settings  # type: ignore[attr-defined]
     req = rq.TaskRequest(task_id="t1", workflow_id="lead-L-1", lead=LEAD, kind="call", step_id="intro",
                          assignee="dana", due_at="", brief=rq.Rendered("b.md.j2", "Call {{ lead.first_name }}"),
                          context={}, outcomes=("connected",))
@@ -93,11 +98,27 @@ def test_module_path_provider(plugin_dist: Path) -> None:
     assert type(provider).__name__ == "Dialer"
 
 
-def test_unknown_and_broken_providers_are_explained(plugin_dist: Path) -> None:
-    with pytest.raises(ValueError, match=r"CADENCE_VOICEMAIL_PROVIDER: no voicemail provider named 'nope'; "
-                                         r"available: file"):
-        providers_from_env(ChannelSettings(), {"CADENCE_VOICEMAIL_PROVIDER": "nope"})
-    with pytest.raises(TypeError, match=r"CADENCE_LETTERS_PROVIDER=broken: .* has no submit\(\) method"):
-        providers_from_env(ChannelSettings(), {"CADENCE_LETTERS_PROVIDER": "broken"})
+def test_unknown_and_broken_providers_are_explained(plugin_dist: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError) as err:
+        providers_from_settings(load_settings(environ={"CADENCE_VOICEMAIL_PROVIDER": "nope"}))
+    assert str(err.value) == ("CADENCE_VOICEMAIL_PROVIDER: no voicemail provider named 'nope'; available: file "
+                              "(install one exposing entry point 'voicemail.nope' in group 'cadence.channels', "
+                              "or give module:factory)")
+    with pytest.raises(TypeError) as err:
+        providers_from_settings(load_settings(environ={"CADENCE_LETTERS_PROVIDER": "broken"}))
+    assert str(err.value) == ("CADENCE_LETTERS_PROVIDER=broken: the factory returned NotAProvider, "
+                              "which has no submit() method")
     with pytest.raises(ValueError, match="CADENCE_TASKS_PROVIDER: cannot load 'nomod:x'"):
         make("tasks", "nomod:x", ChannelSettings())
+
+
+def test_a_provider_from_the_config_file_is_named_by_its_key(plugin_dist: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cadence.toml").write_text('handoff_providers = ["crm", "nope"]\n')
+    with pytest.raises(ValueError) as err:
+        providers_from_settings(load_settings(environ={}))
+    assert str(err.value).startswith("cadence.toml: handoff_providers: no handoff provider named 'nope'; "
+                                     "available: crm ")

@@ -31,6 +31,8 @@ class Stack:
     mailbox: Mailbox
     tmp: Path
     webhook: Webhook
+    gateway_url: str = ""
+    """``http://127.0.0.1:PORT`` of ``cadence gateway`` when the stack runs one."""
 
     @property
     def outbox(self) -> Path:
@@ -57,9 +59,24 @@ class Stack:
             time.sleep(0.5)
 
 
+def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"cadence gateway exited: {process.communicate()[0]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise AssertionError("cadence gateway did not answer /healthz")
+
+
 @contextlib.contextmanager
-def running_stack(tmp: Path, webhook: Webhook | None = None) -> Iterator[Stack]:
-    """Start the stack in ``tmp``; on the way out the worker must shut down gracefully."""
+def running_stack(tmp: Path, webhook: Webhook | None = None, gateway: bool = False) -> Iterator[Stack]:
+    """Start the stack in ``tmp`` (with ``cadence gateway`` as a process too, when asked); on the way
+    out the worker (and the gateway) must shut down gracefully."""
     server = EmbeddedServer(state_dir=tmp / "state", database=":memory:", port=free_port(), ui_port=None)
     server.start()
     mailbox = Mailbox()
@@ -78,12 +95,25 @@ def running_stack(tmp: Path, webhook: Webhook | None = None) -> Iterator[Stack]:
         "CADENCE_HANDOFF_WEBHOOK": hook.url,
         # Fewer leads in memory than in flight: leads are evicted and rebuilt from history as they act.
         "CADENCE_WORKER_CACHE": "2",
+        "CADENCE_UNSUBSCRIBE_SECRET": "e2e-signing-key",
     }
+    gateway_port = free_port()
+    if gateway:
+        env["CADENCE_UNSUBSCRIBE_URL"] = f"http://127.0.0.1:{gateway_port}/unsubscribe"
     worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=tmp,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    served = subprocess.Popen([*CLI, "gateway", "--port", str(gateway_port)], env=env, cwd=tmp,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if gateway else None
     try:
-        yield Stack(env, mailbox, tmp, hook)
+        stack = Stack(env, mailbox, tmp, hook, f"http://127.0.0.1:{gateway_port}" if gateway else "")
+        if served is not None:
+            _wait_healthy(stack.gateway_url, served)
+        yield stack
     finally:
+        if served is not None:
+            served.send_signal(signal.SIGTERM)
+            gateway_output, _ = served.communicate(timeout=30)
+            assert served.returncode == 0 and "gateway stopped" in gateway_output, gateway_output
         worker.send_signal(signal.SIGTERM)
         try:
             output, _ = worker.communicate(timeout=30)

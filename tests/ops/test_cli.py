@@ -72,14 +72,26 @@ def test_worker_with_an_unknown_provider_fails_before_connecting(capsys: pytest.
     assert err.count("\n") == 1
 
 
-def test_worker_keeps_channel_only_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cadence.cli.run import _channel_settings
-    from cadence.config import load_settings
+def test_worker_keeps_channel_only_settings_from_the_environment(capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from cadence.channels.activities import ChannelActivities
 
+    built: list[ChannelActivities] = []
+    real = ChannelActivities.from_settings.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[ChannelActivities], settings: object) -> ChannelActivities:
+        built.append(real(cls, settings))
+        raise ValueError("stop before connecting")
+
+    monkeypatch.setattr(ChannelActivities, "from_settings", classmethod(spy))
+    Path("cadence.toml").write_text('smtp_host = "mail.example.com"\nmessage_id_domain = "mail.example.com"\n')
     monkeypatch.setenv("CADENCE_UNSUBSCRIBE_SECRET", "s3cret")
-    monkeypatch.setenv("CADENCE_SMTP_HOST", "mail.example.com")
-    channel = _channel_settings(load_settings(None))
-    assert channel.unsubscribe_secret == "s3cret" and channel.smtp_host == "mail.example.com"
+    monkeypatch.setenv("CADENCE_SMTP_TIMEOUT", "7")
+    assert main(["worker"]) == 1
+    assert capsys.readouterr().err == "error: stop before connecting\n"
+    channel = built[0].settings
+    assert (channel.unsubscribe_secret, channel.smtp_timeout) == ("s3cret", 7.0)
+    assert (channel.smtp_host, channel.message_id_domain) == ("mail.example.com", "mail.example.com")
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

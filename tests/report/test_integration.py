@@ -79,7 +79,7 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
     await api.register_search_attributes(client)
     plan = compile_file(CADENCE)
     settings = ChannelSettings(smtp_port=smtp_port, outbox_dir=tmp / "outbox",
-                               default_sender="Nurture <nurture@seller.example>")
+                               sender="Nurture <nurture@seller.example>")
     task_queue = f"report-{uuid.uuid4().hex[:8]}"
     since = datetime.now(timezone.utc) - timedelta(hours=1)
     async with build_worker(client, ChannelActivities(settings).all(), task_queue=task_queue):

@@ -157,7 +157,7 @@ def leaks(blob: bytes) -> list[str]:
 async def run_lead(env: WorkflowEnvironment, client: Client, smtp_port: int, outbox: Path) -> tuple[str, list[Message], dict[str, Any]]:
     """Run one lead with a worker on ``client`` (its converter); returns workflow id, raw records and the result."""
     settings = ChannelSettings(smtp_host="127.0.0.1", smtp_port=smtp_port, outbox_dir=outbox,
-                               default_sender="Cadence <nurture@seller.example>")
+                               sender="Cadence <nurture@seller.example>")
     task_queue = f"security-{uuid.uuid4()}"
     lead = parse_lead({"id": f"L-{uuid.uuid4().hex[:8]}", "owner": "rep-dana", **PII})
     worker = build_worker(client, ChannelActivities(settings).all(), task_queue=task_queue)

@@ -117,7 +117,7 @@ async def rig(ts_env: Any, mailbox: tuple[Mailbox, int], webhook: Webhook, tmp_p
               start: datetime) -> AsyncIterator[Rig]:
     handler, port = mailbox
     settings = ChannelSettings(smtp_host="127.0.0.1", smtp_port=port, outbox_dir=tmp_path / "outbox",
-                               default_sender="Cadence <nurture@seller.example>", webhook_url=webhook.url)
+                               sender="Cadence <nurture@seller.example>", handoff_webhook=webhook.url)
     activities = ChannelActivities(settings)
     task_queue = f"test-{uuid.uuid4()}"
     config = ts_env.client.config()

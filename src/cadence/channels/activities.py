@@ -2,14 +2,13 @@
 
 Register with a worker::
 
-    acts = ChannelActivities.from_env()
+    acts = ChannelActivities.from_settings(load_settings())
     worker = build_worker(client, acts.all())
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -30,13 +29,14 @@ from cadence.channels.handoff import (
 )
 from cadence.channels.ids import letter_id_for
 from cadence.channels.letters import FileLetterVendor, LetterVendor, PrintJob, address_block, print_document
-from cadence.channels.plugins import providers_from_env
+from cadence.channels.plugins import providers_from_settings
 from cadence.channels.rendering import render, template_context
 from cadence.channels.sent import SentLog
 from cadence.channels.settings import ChannelSettings
 from cadence.channels.smtp import Bounce, EmailTransport, SmtpTransport
 from cadence.channels.tasks import FileTaskSink, TaskSink
 from cadence.channels.voicemail import FileVoicemailProvider, VoicemailProvider, make_drop
+from cadence.config import Settings
 
 _log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ _log = logging.getLogger(__name__)
 def default_handoff_sinks(settings: ChannelSettings, transport: EmailTransport) -> list[HandoffSink]:
     """The outbox files, email to an assignee who is an address, and the webhook when configured."""
     sinks: list[HandoffSink] = [FileHandoffSink(settings.outbox_dir), EmailHandoffSink(settings, transport)]
-    if settings.webhook_url:
-        sinks.append(WebhookHandoffSink(settings.webhook_url, settings.webhook_timeout))
+    if settings.handoff_webhook:
+        sinks.append(WebhookHandoffSink(settings.handoff_webhook, settings.webhook_timeout))
     return sinks
 
 
@@ -86,25 +86,22 @@ class ChannelActivities:
         self.deliveries = DeliveryLog(outbox)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> ChannelActivities:
-        """Settings and providers from ``CADENCE_*`` variables (see :mod:`cadence.channels.plugins`).
+    def from_settings(cls, settings: Settings) -> ChannelActivities:
+        """Activities on the channels' slice of ``settings``, with the providers its ``*_provider`` settings choose.
+
+        Args:
+            settings: effective settings (:func:`cadence.config.load_settings`); see
+                :mod:`cadence.channels.plugins` for the provider settings.
 
         Raises:
-            ValueError: a bad setting or an unknown provider, naming the variable.
+            ValueError: an unknown provider. TypeError: a factory's result is not a provider of its kind.
+                Both name the setting.
         """
-        return cls.from_settings(ChannelSettings.from_env(environ), environ)
-
-    @classmethod
-    def from_settings(cls, settings: ChannelSettings, environ: Mapping[str, str] = os.environ) -> ChannelActivities:
-        """Activities on ``settings`` with the providers chosen by ``CADENCE_*_PROVIDER`` variables.
-
-        Raises:
-            ValueError: an unknown provider, naming the variable.
-        """
+        channel = ChannelSettings.from_settings(settings)
+        chosen = providers_from_settings(settings, channel)
         if settings.unsubscribe_secret is None:
             _log.warning("CADENCE_UNSUBSCRIBE_SECRET is not set: unsubscribe links can be forged from a lead id")
-        chosen = providers_from_env(settings, environ)
-        return cls(settings, email_transport=chosen.email, task_sink=chosen.tasks, voicemail=chosen.voicemail,
+        return cls(channel, email_transport=chosen.email, task_sink=chosen.tasks, voicemail=chosen.voicemail,
                    letters=chosen.letters, extra_handoff_sinks=chosen.handoff)
 
     def all(self) -> list[Callable[..., Any]]:
@@ -114,7 +111,7 @@ class ChannelActivities:
 
     def _context(self, context: Mapping[str, Any], lead: Mapping[str, Any]) -> dict[str, Any]:
         return template_context(context, lead, unsubscribe_url=unsubscribe_url(str(lead.get("id", "")), self.settings),
-                                sender=self.settings.default_sender)
+                                sender=self.settings.sender)
 
     @activity.defn(name=rq.SEND_EMAIL)
     async def send_email(self, req: rq.EmailRequest) -> rq.EmailResult:

@@ -126,7 +126,7 @@ def verify_unsubscribe_token(lead_id: str, token: str, secret: str | None) -> bo
 
 def unsubscribe_url(lead_id: str, settings: ChannelSettings) -> str:
     """The lead's one-click unsubscribe link (``?lead=ID&token=HMAC``)."""
-    base = settings.unsubscribe_base_url
+    base = settings.unsubscribe_url
     joiner = "&" if "?" in base else "?"
     token = unsubscribe_token(lead_id, settings.unsubscribe_secret)
     return f"{base}{joiner}lead={quote(str(lead_id), safe='')}&token={token}"
@@ -143,7 +143,7 @@ def build_email(req: EmailRequest, settings: ChannelSettings, *, now: datetime |
     lead_id = str(req.lead.get("id", ""))
     to = lead_address(req.lead)
     try:
-        sender = parse_address(req.sender or settings.default_sender)
+        sender = parse_address(req.sender or settings.sender)
         reply_to = parse_address(req.reply_to) if req.reply_to else None
     except InvalidAddress as exc:
         raise ApplicationError(f"sender or reply-to: {exc}", type="InvalidSender", non_retryable=True) from None

@@ -149,7 +149,7 @@ class EmailHandoffSink:
         subject = one_line(f"{prefix}: {who} ({handoff.lead_id})")
         msg = EmailMessage(policy=policy.SMTP)
         msg["Subject"] = subject
-        msg["From"] = parse_address(self.settings.default_sender)
+        msg["From"] = parse_address(self.settings.sender)
         msg["To"] = parse_address(to)
         msg["Date"] = format_datetime(datetime.now(timezone.utc))
         msg["Message-ID"] = f"<{handoff.handoff_id}.handoff@{self.settings.message_id_domain}>"
@@ -167,7 +167,7 @@ class EmailHandoffSink:
         message = self.build(handoff, to)
         rcpt = parse_address(to).addr_spec
         try:
-            await self.transport.send(message, parse_address(self.settings.default_sender).addr_spec, [rcpt])
+            await self.transport.send(message, parse_address(self.settings.sender).addr_spec, [rcpt])
         except Bounce as exc:
             raise DeliveryRefused(f"email:{rcpt} bounced: {exc}") from None
         return [f"email:{rcpt}"]

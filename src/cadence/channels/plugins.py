@@ -4,18 +4,17 @@ A provider is made by a factory ``(settings: ChannelSettings) -> provider``.
 Built-ins are named ``smtp`` (email) and ``file`` (the rest). Others come from
 Python entry points in the group ``cadence.channels`` named ``<kind>.<name>``
 (for example ``tasks.hubspot = cadence_hubspot:task_sink``), or from a
-``module:attribute`` path, and are chosen with one variable per kind:
-``CADENCE_EMAIL_PROVIDER``, ``CADENCE_TASKS_PROVIDER``,
-``CADENCE_VOICEMAIL_PROVIDER``, ``CADENCE_LETTERS_PROVIDER``, and
-``CADENCE_HANDOFF_PROVIDERS`` (comma-separated; these add to the built-in
-handoff destinations rather than replace them).
+``module:attribute`` path, and are chosen with one setting per kind
+(:mod:`cadence.config`): ``email_provider``, ``tasks_provider``,
+``voicemail_provider``, ``letters_provider`` (``CADENCE_<SETTING>``), and
+``handoff_providers`` (a list; these add to the built-in handoff destinations
+rather than replace them).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -26,6 +25,7 @@ from cadence.channels.settings import ChannelSettings
 from cadence.channels.smtp import EmailTransport, SmtpTransport
 from cadence.channels.tasks import FileTaskSink, TaskSink
 from cadence.channels.voicemail import FileVoicemailProvider, VoicemailProvider
+from cadence.config import ENV_VARS, Settings
 
 GROUP = "cadence.channels"
 """Entry-point group of provider factories."""
@@ -33,13 +33,13 @@ GROUP = "cadence.channels"
 Factory = Callable[[ChannelSettings], Any]
 
 KINDS: dict[str, tuple[str, str]] = {
-    "email": ("CADENCE_EMAIL_PROVIDER", "send"),
-    "tasks": ("CADENCE_TASKS_PROVIDER", "open_task"),
-    "voicemail": ("CADENCE_VOICEMAIL_PROVIDER", "drop"),
-    "letters": ("CADENCE_LETTERS_PROVIDER", "submit"),
-    "handoff": ("CADENCE_HANDOFF_PROVIDERS", "deliver"),
+    "email": ("email_provider", "send"),
+    "tasks": ("tasks_provider", "open_task"),
+    "voicemail": ("voicemail_provider", "drop"),
+    "letters": ("letters_provider", "submit"),
+    "handoff": ("handoff_providers", "deliver"),
 }
-"""Kind -> (selecting variable, the method a provider of that kind must have)."""
+"""Kind -> (the setting choosing it, the method a provider of that kind must have)."""
 
 BUILTINS: dict[str, dict[str, Factory]] = {
     "email": {"smtp": SmtpTransport},
@@ -69,13 +69,18 @@ def available(kind: str) -> list[str]:
     return sorted(set(BUILTINS[kind]) | set(installed))
 
 
-def load_factory(kind: str, name: str) -> Factory:
+def load_factory(kind: str, name: str, where: str | None = None) -> Factory:
     """The factory of provider ``name`` for ``kind``.
 
+    Args:
+        kind: a key of :data:`KINDS`.
+        name: a built-in or entry-point name, or ``module:attribute``.
+        where: how errors name the setting (default: its variable, like ``CADENCE_TASKS_PROVIDER``).
+
     Raises:
-        ValueError: when no such provider exists (naming the selecting variable and the choices).
+        ValueError: when no such provider exists (naming the setting and the choices).
     """
-    var = KINDS[kind][0]
+    where = where or ENV_VARS[KINDS[kind][0]]
     if name in BUILTINS[kind]:
         return BUILTINS[kind][name]
     if ":" in name:
@@ -85,41 +90,59 @@ def load_factory(kind: str, name: str) -> Factory:
             for part in attr.split("."):
                 target = getattr(target, part)
         except (ImportError, AttributeError) as exc:
-            raise ValueError(f"{var}: cannot load {name!r}: {exc}") from None
+            raise ValueError(f"{where}: cannot load {name!r}: {exc}") from None
         return target
     for ep in entry_points(group=GROUP):
         if ep.name == f"{kind}.{name}":
             return ep.load()
-    raise ValueError(f"{var}: no {kind} provider named {name!r}; available: {', '.join(available(kind)) or 'none'} "
+    raise ValueError(f"{where}: no {kind} provider named {name!r}; available: {', '.join(available(kind)) or 'none'} "
                      f"(install one exposing entry point '{kind}.{name}' in group '{GROUP}', or give module:factory)")
 
 
-def make(kind: str, name: str, settings: ChannelSettings) -> Any:
+def make(kind: str, name: str, settings: ChannelSettings, where: str | None = None) -> Any:
     """Build provider ``name`` of ``kind`` and check it has the kind's method.
+
+    Args:
+        kind: a key of :data:`KINDS`.
+        name: a built-in or entry-point name, or ``module:attribute``.
+        settings: what the factory gets.
+        where: how errors name the setting (default: its variable, like ``CADENCE_TASKS_PROVIDER``).
 
     Raises:
         ValueError: unknown provider. TypeError: the factory's result is not a provider of ``kind``.
     """
-    provider = load_factory(kind, name)(settings)
+    where = where or ENV_VARS[KINDS[kind][0]]
+    provider = load_factory(kind, name, where)(settings)
     method = KINDS[kind][1]
     if not callable(getattr(provider, method, None)):
-        raise TypeError(f"{KINDS[kind][0]}={name}: the factory returned {type(provider).__name__}, "
+        raise TypeError(f"{where}={name}: the factory returned {type(provider).__name__}, "
                         f"which has no {method}() method")
     if kind == "handoff" and not isinstance(getattr(provider, "name", None), str):
-        raise TypeError(f"{KINDS[kind][0]}={name}: a handoff sink needs a 'name' attribute (str)")
+        raise TypeError(f"{where}={name}: a handoff sink needs a 'name' attribute (str)")
     return provider
 
 
-def providers_from_env(settings: ChannelSettings, environ: Mapping[str, str] = os.environ) -> Providers:
-    """The providers selected by ``CADENCE_*_PROVIDER`` variables (unset: built-in defaults)."""
+def providers_from_settings(settings: Settings, channel: ChannelSettings | None = None) -> Providers:
+    """The providers ``settings`` choose (``email_provider`` ... ``handoff_providers``); unset: built-ins.
+
+    Args:
+        settings: effective settings (:func:`cadence.config.load_settings`).
+        channel: what the factories get (default: :meth:`ChannelSettings.from_settings` of ``settings``).
+
+    Raises:
+        ValueError: an unknown provider. TypeError: a factory's result is not a provider of its kind.
+            Both name the setting where it was given (its variable, or the config file and key).
+    """
+    channel = channel or ChannelSettings.from_settings(settings)
     chosen: dict[str, Any] = {}
     for kind in ("email", "tasks", "voicemail", "letters"):
-        name = (environ.get(KINDS[kind][0]) or "").strip()
+        key = KINDS[kind][0]
+        name = getattr(settings, key)
         if name:
-            chosen[kind] = make(kind, name, settings)
-    names = [n.strip() for n in (environ.get(KINDS["handoff"][0]) or "").split(",") if n.strip()]
-    chosen["handoff"] = tuple(make("handoff", n, settings) for n in names)
+            chosen[kind] = make(kind, name, channel, settings.origin(key))
+    key = KINDS["handoff"][0]
+    chosen["handoff"] = tuple(make("handoff", n, channel, settings.origin(key)) for n in getattr(settings, key))
     return Providers(**chosen)
 
 
-__all__ = ["BUILTINS", "GROUP", "KINDS", "Providers", "available", "load_factory", "make", "providers_from_env"]
+__all__ = ["BUILTINS", "GROUP", "KINDS", "Providers", "available", "load_factory", "make", "providers_from_settings"]

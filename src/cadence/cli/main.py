@@ -37,6 +37,8 @@ COMMANDS: dict[str, str] = {
     "config": "cadence.cli.ops:config",
     "report": "cadence.cli.report:report",
     "codec-server": "cadence.cli.codec:codec_server",
+    "gateway": "cadence.cli.gateway:gateway",
+    "suppress": "cadence.cli.suppress:suppress",
 }
 
 

@@ -69,7 +69,7 @@ def config(config_file: str | None, as_json: bool) -> None:
 
     Precedence: defaults < config file (TOML, flat keys named like the
     settings) < CADENCE_* environment variables. Secrets (api_key,
-    smtp_password) are read from the environment only.
+    smtp_password, unsubscribe_secret) are read from the environment only.
 
     \b
     Examples:
@@ -98,6 +98,8 @@ def config(config_file: str | None, as_json: bool) -> None:
 
     table = Table("setting", "value", "source", "variable", title="cadence settings")
     for key, value, source in rows:
+        if isinstance(value, list):
+            value = ", ".join(value) or None
         shown = "[dim](unset)[/dim]" if value is None else escape(str(value))
         table.add_row(key, shown, "[dim]default[/dim]" if source == "default" else escape(source), ENV_VARS[key])
     Console().print(table)

@@ -20,24 +20,6 @@ def _settings(config: str | None = None) -> Any:
         raise CadenceCLIError(str(exc)) from None
 
 
-def _channel_settings(settings: Any) -> Any:
-    import dataclasses
-
-    from cadence.channels.settings import ChannelSettings
-
-    try:
-        # The channel-only variables (unsubscribe link and secret, timeouts, Message-ID domain) come
-        # from the environment; what `cadence config` also knows (and a config file may set) wins.
-        return dataclasses.replace(
-            ChannelSettings.from_env(),
-            smtp_host=settings.smtp_host, smtp_port=settings.smtp_port, smtp_security=settings.smtp_security,
-            smtp_username=settings.smtp_username or None, smtp_password=settings.smtp_password or None,
-            default_sender=settings.sender, outbox_dir=settings.outbox, webhook_url=settings.handoff_webhook or None,
-        )
-    except ValueError as exc:
-        raise CadenceCLIError(str(exc)) from None
-
-
 _config_option = click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
                               help="Config file (default: $CADENCE_CONFIG or ./cadence.toml).")
 
@@ -90,8 +72,8 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         task_queue=task_queue or settings.task_queue, worker_cache=settings.worker_cache if cache is None else cache)
     from cadence.channels.activities import ChannelActivities
 
-    try:  # plug-ins named by CADENCE_*_PROVIDER; a bad name fails before anything connects
-        activities = ChannelActivities.from_settings(_channel_settings(settings))
+    try:  # plug-ins named by the *_provider settings; a bad name fails before anything connects
+        activities = ChannelActivities.from_settings(settings)
     except (ValueError, TypeError) as exc:
         raise CadenceCLIError(str(exc)) from None
 
@@ -151,10 +133,12 @@ def dev(config: str | None, ip: str | None, port: int | None, ui_port: int | Non
 
     settings = _settings(config)
     srv = _server(settings, ip, port, ui_port, db, headless)
+    # Mail goes to the local sink, whatever transport, server or login the settings name for production.
     settings = dataclasses.replace(settings, temporal_address=srv.address, smtp_host="127.0.0.1",
-                                   smtp_port=smtp_port or settings.smtp_port, smtp_security="none")
-    stack = DevStack(settings=settings, server=srv, channel_settings=_channel_settings(settings),
-                     demo=demo, time_scale=time_scale or (20000.0 if demo else settings.time_scale), echo=click.echo)
+                                   smtp_port=smtp_port or settings.smtp_port, smtp_security="none",
+                                   smtp_username=None, smtp_password=None, email_provider=None)
+    stack = DevStack(settings=settings, server=srv, demo=demo,
+                     time_scale=time_scale or (20000.0 if demo else settings.time_scale), echo=click.echo)
     try:
         asyncio.run(stack.run())
     except Exception as exc:
