@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "report": "cadence.cli.report:report",
     "codec-server": "cadence.cli.codec:codec_server",
     "gateway": "cadence.cli.gateway:gateway",
+    "simulate": "cadence.cli.simulate:simulate",
     "suppress": "cadence.cli.suppress:suppress",
 }
 

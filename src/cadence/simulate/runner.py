@@ -1,0 +1,480 @@
+"""The simulator: the engine the workflow runs, driven by a loop and a clock.
+
+Every lead gets the :class:`~cadence.engine.Engine` the nurture workflow builds,
+and is driven exactly as ``workflows/nurture.py``'s ``run`` loop drives it:
+``next_command(now)``; a touch is done and reported with ``touch_done``; a task
+is opened with ``task_opened``; a wait ends at its instant or when something
+happens (an event, a rep's outcome, sales' answer), after which the engine
+decides again; a track switch replaces the plan as the workflow does; a handoff
+is delivered and, when the cadence asks for acceptance, waits for sales.
+
+What the workflow's activities and people would do is simulated instead: the
+buyer's responses (:class:`~cadence.simulate.buyer.Buyer`), the reps and their
+daily capacity (:class:`~cadence.simulate.reps.RepDesk`), sales' answers. One
+clock, a priority queue of instants, serves every lead, so reps are shared as
+they are in production. Nothing reads the machine's clock: the caller states
+the start instant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import random
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cadence import ir, schedule, templating
+from cadence.engine import UNDONE_OUTCOMES, Engine, EngineError, Finish, OpenTask, SwitchTrack, Touch, Wait
+from cadence.lead import Lead
+from cadence.messages import workflow_id_for
+from cadence.simulate.behaviour import Behaviour
+from cadence.simulate.buyer import BOUNCE_DETAIL, Buyer
+from cadence.simulate.explain import explain_wait
+from cadence.simulate.records import Input, LeadRun, SimulationRun, TouchRecord, TraceEntry
+from cadence.simulate.reps import RepDesk
+
+MAX_COMMANDS = 10_000
+"""Commands one lead may take at one instant before the run stops (a cadence looping without a wait)."""
+SOURCE = "simulated"
+"""The ``source``/``by`` of what the simulated buyer does."""
+
+Progress = Callable[[int, int], None]
+"""Called with (days simulated, days in the run) as the clock moves on."""
+
+
+class SimulationError(Exception):
+    """The run cannot go on (a cadence that never waits); the message names the lead."""
+
+
+def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int = 365,
+             behaviour: Behaviour | None = None, seed: int = 0, zone: str | None = None,
+             trace: Sequence[str] = (), spread_days: int = 0, on_progress: Progress | None = None) -> SimulationRun:
+    """Run ``leads`` through ``plan`` from ``start`` for ``days``.
+
+    Args:
+        plan: the compiled cadence (``cadence.dsl.compiler.compile_file``).
+        leads: validated leads; ids must be unique.
+        start: the instant the clock starts at (timezone-aware); every lead enters then
+            (or within ``spread_days`` after it).
+        days: the horizon: nothing at or after ``start + days`` happens.
+        behaviour: how buyers, reps and sales respond (default: :class:`Behaviour`'s defaults).
+        seed: what makes the random draws; the same seed gives the same run.
+        zone: IANA zone in which days and weeks are counted (default: ``start``'s zone, else UTC).
+        trace: ids of leads whose dated calendar, history and inputs are kept.
+        spread_days: leads enter at random instants over this many days instead of all at ``start``.
+        on_progress: told how far the clock has got.
+
+    Raises:
+        ValueError: a naive ``start``, a negative horizon, duplicate lead ids, an unknown zone.
+        SimulationError: a lead's cadence took :data:`MAX_COMMANDS` decisions without waiting.
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("the start instant must be timezone-aware")
+    if days < 0 or spread_days < 0:
+        raise ValueError("days and spread_days cannot be negative")
+    zone = zone or getattr(start.tzinfo, "key", None) or "UTC"
+    if not schedule.is_valid_timezone(zone):
+        raise ValueError(f"{zone!r} is not an IANA time zone")
+    behaviour = behaviour or Behaviour()
+    seen: set[str] = set()
+    for lead in leads:
+        if lead.id in seen:
+            raise ValueError(f"lead {lead.id} appears twice")
+        seen.add(lead.id)
+    world = _World(plan, behaviour, seed, start, start + timedelta(days=days), zone, set(trace))
+    sims = [_LeadSim(world, lead, index) for index, lead in enumerate(leads)]
+    for sim in sims:
+        world.push(_arrival(start, spread_days, seed, sim.lead.id), sim.index, "start", None)
+    world.run(sims, on_progress)
+    return SimulationRun(
+        cadence=plan.name, version=plan.sha256, start=start.astimezone(ZoneInfo(zone)), end=world.end, zone=zone,
+        seed=seed, behaviour=behaviour, leads=tuple(sim.record() for sim in sims), reps=world.desk.loads(),
+        plan_touches=plan.touch_count,
+    )
+
+
+def _arrival(start: datetime, spread_days: int, seed: int, lead_id: str) -> datetime:
+    if not spread_days:
+        return start
+    offset = random.Random(f"{seed}|{lead_id}|arrival").random() * spread_days * 86400
+    return start + timedelta(minutes=int(offset // 60))
+
+
+class _World:
+    """The clock, the queue of instants, and what every lead shares (reps, the response model)."""
+
+    def __init__(self, plan: ir.Plan, behaviour: Behaviour, seed: int, start: datetime, end: datetime, zone: str,
+                 traced: set[str]) -> None:
+        self.plan = plan
+        self.behaviour = behaviour
+        self.seed = seed
+        self.start = start
+        self.end = end
+        self.traced = traced
+        self.desk = RepDesk(behaviour.reps, plan.schedule.default_timezone)
+        self.queue: list[tuple[datetime, int, int, str, Any]] = []
+        self._seq = 0
+        self._tracks: dict[tuple[str, str], ir.Plan] = {}
+
+    def push(self, at: datetime, index: int, kind: str, payload: Any) -> None:
+        """Something happens to lead ``index`` at ``at`` (ties: in the order they were scheduled)."""
+        if at < self.end:
+            self._seq += 1
+            heapq.heappush(self.queue, (at, self._seq, index, kind, payload))
+
+    def track(self, parent: ir.Plan, name: str) -> ir.Plan:
+        """The plan a lead switching to track ``name`` runs, as the workflow builds it (one per parent and track)."""
+        key = (parent.sha256, name)
+        plan = self._tracks.get(key)
+        if plan is None:
+            # Flattened tracks carry none of their own; keep the parent's so a track can move on again.
+            plan = dataclasses.replace(parent.track(name), tracks=parent.tracks)
+            self._tracks[key] = plan
+        return plan
+
+    def run(self, sims: list[_LeadSim], on_progress: Progress | None) -> None:
+        total = max(1, (self.end - self.start).days)
+        reported = -1
+        while self.queue:
+            at, _seq, index, kind, payload = heapq.heappop(self.queue)
+            if on_progress is not None:
+                done = min(total, int((at - self.start).total_seconds() // 86400))
+                if done > reported:
+                    reported = done
+                    on_progress(done, total)
+            sims[index].handle(at, kind, payload)
+        if on_progress is not None:
+            on_progress(total, total)
+
+
+class _LeadSim:
+    """One lead: its engine, driven like the workflow drives it, and what it has done so far."""
+
+    def __init__(self, world: _World, lead: Lead, index: int) -> None:
+        self.world = world
+        self.lead = lead
+        self.index = index
+        self.plan = world.plan
+        self.buyer = Buyer(world.behaviour, world.seed, lead.id)
+        self.traced = lead.id in world.traced
+        self.engine: Engine | None = None
+        self.generation = 0
+        self.ended = False
+        self.started_at: datetime | None = None
+        self.touches: list[TouchRecord] = []
+        self.handed_off_at: datetime | None = None
+        self.touches_at_handoff: int | None = None
+        self._seen = 0
+        self.trace: list[TraceEntry] = []
+        self.inputs: list[Input] = []
+        self._final: LeadRun | None = None
+
+    # -- what happens ------------------------------------------------------------
+    def handle(self, now: datetime, kind: str, payload: Any) -> None:
+        """Take what the queue says happens now.
+
+        Raises:
+            SimulationError: the engine cannot interpret the cadence any further for this lead.
+        """
+        try:
+            self._handle(now, kind, payload)
+        except EngineError as exc:
+            raise SimulationError(f"lead {self.lead.id}: {exc}") from None
+
+    def _handle(self, now: datetime, kind: str, payload: Any) -> None:
+        if kind == "start":
+            self.started_at = now
+            self.engine = Engine.start(self.plan, self.lead.fields, now, workflow_id_for(self.lead.id))
+            self._drive(now)
+            return
+        if self.ended or self.engine is None:
+            return  # a closed workflow takes no signal or update
+        if kind == "wake":
+            if payload == self.generation:
+                self._drive(now)
+        elif kind == "event":
+            self._event(now, *payload)
+        elif kind == "rep":
+            self._rep(now, *payload)
+        elif kind == "sales":
+            self._sales(now, *payload)
+
+    def _drive(self, now: datetime) -> None:
+        """The workflow's ``run`` loop from ``now`` until the lead waits or ends."""
+        engine = self._engine()
+        self._cut_short(now)
+        for _ in range(MAX_COMMANDS):
+            command = engine.next_command(now)
+            if isinstance(command, Wait):
+                self._collect(now)
+                self.generation += 1
+                if command.until is not None and command.until <= now:
+                    continue  # the workflow's wait returns at once
+                self._traced_wait(now, command)
+                if command.until is not None:
+                    self.world.push(command.until, self.index, "wake", self.generation)
+                return
+            if isinstance(command, Touch):
+                self._touch(command, now)
+            elif isinstance(command, OpenTask):
+                self._open_task(command, now)
+            elif isinstance(command, SwitchTrack):
+                self.plan = self.world.track(self.plan, command.track)
+                engine.plan = self.plan
+                engine.switch_to(self.plan, now, command.reason)
+            elif isinstance(command, Finish):
+                if command.outcome == "handoff" and command.deliver:
+                    self.handed_off_at = now
+                    self.touches_at_handoff = sum(engine.state.touches_by_channel.values())
+                    if self.plan.acceptance is not None:
+                        engine.handed_off(command, now)
+                        self._collect(now)
+                        self._ask_sales(now)
+                        continue
+                engine.finished(command, now)
+                self._collect(now)
+                self.ended = True
+                self._final = self._record()
+                if not self.traced:
+                    self.engine = None  # a thousand finished histories need not stay in memory
+                return
+            self._collect(now)
+        raise SimulationError(f"lead {self.lead.id}: more than {MAX_COMMANDS} decisions at {now.isoformat()} "
+                              "without a wait")
+
+    def _engine(self) -> Engine:
+        assert self.engine is not None
+        return self.engine
+
+    # -- the activities, simulated ------------------------------------------------
+    def _touch(self, command: Touch, now: datetime) -> None:
+        engine, buyer, behaviour = self._engine(), self.buyer, self.world.behaviour
+        lead = engine.state.lead
+        if command.channel == "email":
+            if buyer.address_bounces():
+                engine.touch_done(command, now, outcome="bounced", detail=BOUNCE_DETAIL, bounced=True)
+                return
+            engine.touch_done(command, now, outcome="sent", detail=self._subject(command, now))
+            for event in buyer.after_email():
+                self._schedule_event(buyer.when("email", behaviour.email.delay, self.plan.schedule, engine.tz, now),
+                                     event)
+        elif command.channel == "letter":
+            if not lead.get("address_line1") or not (lead.get("city") or lead.get("postal_code")):
+                # What the letter activity refuses (MissingAddress), recorded as the workflow records it.
+                engine.touch_done(command, now, outcome="failed",
+                                  detail=f"lead {lead.get('id')} has no postal address (address_line1 and city or postal_code)")
+                return
+            engine.touch_done(command, now, outcome="written", detail="simulated")
+            if buyer.answers_letter():
+                self._schedule_event(buyer.when("letter", behaviour.letter.delay, self.plan.schedule, engine.tz, now),
+                                     "reply")
+        else:
+            if not lead.get("phone"):
+                engine.touch_done(command, now, outcome="skipped", detail="lead has no phone number")
+                return
+            engine.touch_done(command, now, outcome="dropped", detail="simulated")
+            self._maybe_call_back(now)
+
+    def _subject(self, command: Touch, now: datetime) -> str:
+        """The subject line, rendered for traced leads only (as the email activity does); else the variant."""
+        if not self.traced:
+            return command.variant
+        engine = self._engine()
+        try:
+            context = {**engine.context_for(now, command.step_id, command.iteration, command.subject),
+                       "lead": dict(engine.state.lead)}
+            return templating.render(command.subject, context, name="subject").strip()
+        except templating.TemplateError:
+            return command.subject
+
+    def _open_task(self, command: OpenTask, now: datetime) -> None:
+        engine = self._engine()
+        engine.task_opened(command, "(simulated)", now)
+        attempt = schedule.add_duration(self.plan.schedule, engine.tz, now, self.world.behaviour.reps.delay)
+        first = schedule.next_window_start(self.plan.schedule, engine.tz, attempt)
+        if first < command.due_at:
+            self.world.push(first, self.index, "rep", (command.task_id, now))
+
+    def _maybe_call_back(self, now: datetime) -> None:
+        engine = self._engine()
+        if self.buyer.calls_back():
+            self._schedule_event(self.buyer.when("voicemail", self.world.behaviour.voicemail.delay, self.plan.schedule,
+                                                 engine.tz, now), "callback_requested")
+
+    def _schedule_event(self, at: datetime, kind: str) -> None:
+        self.world.push(at, self.index, "event", (kind,))
+
+    # -- people and buyers acting --------------------------------------------------
+    def _event(self, now: datetime, kind: str) -> None:
+        engine = self._engine()
+        engine.on_event(kind, {"detail": "simulated buyer"}, now, source=SOURCE)
+        self._input(Input(now, "event", event=kind))
+        self._drive(now)
+
+    def _rep(self, now: datetime, task_id: str, opened_at: datetime) -> None:
+        engine = self._engine()
+        task = engine.state.open_task
+        if task is None or task["task_id"] != task_id or task["opened_at"] != _iso(opened_at):
+            return  # missed or cancelled meanwhile
+        assignee = task["assignee"]
+        due = _parse(task["due_at"])
+        if not self.world.desk.take(assignee, now):
+            later = schedule.next_window_start(self.plan.schedule, engine.tz, self.world.desk.next_day(now))
+            if later < due:
+                self.world.push(later, self.index, "rep", (task_id, opened_at))
+            if self.traced:
+                then = f"tries again at {schedule.describe(later, engine.tz)}" if later < due else \
+                    f"cannot get to it before it is due at {schedule.describe(due, engine.tz)}"
+                capacity = self.world.behaviour.reps.capacity_of(assignee)
+                self.trace.append(TraceEntry(now, "rep", f"{assignee} has no capacity left today "
+                                             f"({capacity} task{'s' if capacity != 1 else ''} a day)",
+                                             f"{task['kind']} task {task['step']}: the rep {then}"))
+            return
+        missing = [q for q in self.plan.qualification if q not in engine.state.qualification]
+        outcome, learned_names = self.buyer.task_outcome(task["kind"], task["outcomes"], missing)
+        learned = {name: f"learned on {task['step']} (simulated)" for name in learned_names}
+        notes = f"{outcome} (simulated)"
+        engine.log_outcome(task_id, outcome, notes, learned, assignee, now)
+        self._input(Input(now, "outcome", task_id=task_id, outcome=outcome, learned=learned, by=assignee, note=notes))
+        if outcome == "voicemail_left":
+            self._maybe_call_back(now)
+        self._drive(now)
+
+    def _ask_sales(self, now: datetime) -> None:
+        engine = self._engine()
+        pending = engine.state.acceptance or {}
+        answer = self.buyer.sales_answer()
+        at = self.buyer.when("sales", self.world.behaviour.sales.delay, self.plan.schedule, engine.tz, now)
+        deadline = pending.get("deadline", "")
+        if answer is not None and deadline and at < _parse(deadline):
+            self.world.push(at, self.index, "sales", (answer, deadline))
+
+    def _sales(self, now: datetime, answer: str, deadline: str) -> None:
+        engine = self._engine()
+        pending = engine.state.acceptance
+        if engine.state.phase != "acceptance" or not pending or pending.get("deadline") != deadline or pending.get("answer"):
+            return
+        if answer == "accept":
+            engine.accept("", "accepted (simulated)", now)
+            self._input(Input(now, "accept", note="accepted (simulated)"))
+        else:
+            engine.reject("not ready to buy (simulated)", "", now)
+            self._input(Input(now, "reject", note="not ready to buy (simulated)"))
+        self._drive(now)
+
+    # -- records --------------------------------------------------------------------
+    def _collect(self, now: datetime) -> None:
+        """Take in the history entries the engine wrote at ``now``: touches, missed tasks, the trace."""
+        history = self._engine().state.history
+        for entry in history[self._seen:]:
+            kind, outcome = entry["kind"], entry["outcome"]
+            if kind == "touch" and outcome not in UNDONE_OUTCOMES:
+                sender = ""
+                if entry["channel"] == "email":
+                    try:
+                        sender = getattr(self.plan.step(entry["step"]), "sender", None) or ""
+                    except KeyError:
+                        sender = ""
+                self.touches.append(TouchRecord(now, entry["channel"], entry["step"], outcome, sender))
+            elif kind == "task" and outcome == "missed":
+                self.world.desk.missed(entry["by"], now)
+            if self.traced:
+                self.trace.append(TraceEntry(now, kind, describe(entry), entry.get("detail", "")))
+        self._seen = len(history)
+
+    def _input(self, item: Input) -> None:
+        if self.traced:
+            self.inputs.append(item)
+        self._collect(item.at)
+
+    def _traced_wait(self, now: datetime, command: Wait) -> None:
+        if not self.traced:
+            return
+        engine = self._engine()
+        business = False
+        task = engine.state.open_task
+        if engine.state.phase == "task_open" and task is not None:
+            step = self.plan.step(task["step"])
+            business = getattr(getattr(step, "due", None), "unit", "") == "business_days"
+        elif engine.state.phase == "acceptance" and self.plan.acceptance is not None:
+            business = self.plan.acceptance.deadline.unit == "business_days"
+        why = explain_wait(self.plan.schedule, engine.tz, now, command.until, command.summary, business_days=business)
+        self.trace.append(TraceEntry(now, "wait", command.summary, until=command.until, why=why))
+
+    def _cut_short(self, now: datetime) -> None:
+        if not self.traced:
+            return
+        for i in range(len(self.trace) - 1, -1, -1):
+            entry = self.trace[i]
+            if entry.kind == "wait":
+                if entry.until is None or now < entry.until:
+                    if entry.cut_short_at is None and now > entry.at:
+                        self.trace[i] = dataclasses.replace(entry, cut_short_at=now)
+                return
+
+    def record(self) -> LeadRun:
+        """This lead's record at the end of the run."""
+        return self._final if self._final is not None else self._record()
+
+    def _record(self) -> LeadRun:
+        engine = self.engine
+        if engine is None:  # entered after the horizon
+            return LeadRun(self.lead.id, "", str(self.lead.fields.get("owner") or ""), self.started_at or self.world.end,
+                           (), 0, "", "", None, "not_started", self.plan.name)
+        st = engine.state
+        outcome = st.outcome or {}
+        kind = outcome.get("kind", "") if self.ended else ""
+        return LeadRun(
+            lead_id=self.lead.id,
+            timezone=engine.tz,
+            owner=str(st.lead.get("owner") or ""),
+            started_at=self.started_at or self.world.start,
+            touches=tuple(self.touches),
+            touch_count=sum(st.touches_by_channel.values()),
+            outcome=kind,
+            reason=outcome.get("reason", "") if self.ended else "",
+            ended_at=_parse(outcome["at"]) if self.ended and outcome.get("at") else None,
+            stage=st.stage,
+            cadence=st.cadence,
+            handed_off_at=self.handed_off_at,
+            touches_at_handoff=self.touches_at_handoff,
+            history=tuple(dict(h) for h in st.history) if self.traced else (),
+            trace=tuple(self.trace),
+            inputs=tuple(self.inputs),
+            waiting_for_sales=not self.ended and st.phase == "acceptance",
+        )
+
+
+def describe(entry: dict[str, Any]) -> str:
+    """One engine history entry in a few words: ``email intro-email: sent``, ``call task research-call: missed``."""
+    kind, channel, step, outcome, by = entry["kind"], entry.get("channel"), entry.get("step"), entry["outcome"], entry.get("by")
+    if kind == "touch":
+        return f"{channel} {step}: {outcome}" + (f" by {by}" if by and channel in ("call", "voicemail") else "")
+    if kind == "task":
+        what = f"{channel} task {step}: {outcome}"
+        return what + (f" for {by}" if outcome == "opened" and by else "")
+    if kind == "event":
+        return f"event: {outcome}" + (f" ({by})" if by else "")
+    if kind == "gate" and outcome == "goto" and not str(entry.get("detail", "")).startswith(("else", "rule ")):
+        return f"go to {step}"
+    if kind == "gate":
+        return f"gate {step}: {outcome}" if step else f"gate: {outcome}"
+    if kind == "operator":
+        return f"{outcome}" + (f" by {by}" if by else "")
+    if kind == "stage":
+        return outcome.replace("_", " ") if outcome else str(entry.get("detail", "")).partition(":")[0] or "stage"
+    return f"{kind}: {outcome}"
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+__all__ = ["MAX_COMMANDS", "Progress", "SOURCE", "SimulationError", "describe", "simulate"]
