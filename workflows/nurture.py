@@ -195,8 +195,11 @@ class NurtureWorkflow:
                     result_type=rq.EmailResult, start_to_close_timeout=timedelta(minutes=2),
                     schedule_to_close_timeout=self._retry_window(step.retry_for), retry_policy=EMAIL_RETRY,
                     summary=command.summary)
-                e.touch_done(command, self.now(), outcome="bounced" if result.bounced else "sent",
-                             detail=result.subject if not result.bounced else result.detail, bounced=result.bounced)
+                if result.suppressed:  # on the do-not-contact list: nothing was sent, no more email
+                    e.touch_done(command, self.now(), outcome="suppressed", detail=result.suppressed)
+                else:
+                    e.touch_done(command, self.now(), outcome="bounced" if result.bounced else "sent",
+                                 detail=result.subject if not result.bounced else result.detail, bounced=result.bounced)
             elif command.channel == "letter":
                 step = plan.step(command.step_id)
                 assert isinstance(step, ir.LetterStep)

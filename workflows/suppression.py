@@ -8,7 +8,9 @@ reasons are in its input and memo, which the codec encrypts when configured.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -25,6 +27,8 @@ with workflow.unsafe.imports_passed_through():
         UpdateResult,
     )
 
+RENEW_EVERY = timedelta(days=365)
+"""A run lasts at most this long, then continues as new with its entries."""
 MAX_ENTRIES = 50
 """Reasons kept per pattern (the first and the latest ones matter; a flood of duplicates must not grow it)."""
 
@@ -40,9 +44,14 @@ class SuppressionWorkflow:
 
     @workflow.run
     async def run(self, entries: list[SuppressionEntry]) -> dict[str, Any]:
-        """Wait until removed; continue as new when the history grows long."""
-        await workflow.wait_condition(lambda: self.removed_by is not None
-                                      or workflow.info().is_continue_as_new_suggested())
+        """Wait until removed; continue as new every year or when the history grows long, so no run
+        timeout a server imposes ever ends a suppression."""
+        try:
+            await workflow.wait_condition(lambda: self.removed_by is not None
+                                          or workflow.info().is_continue_as_new_suggested(),
+                                          timeout=RENEW_EVERY, timeout_summary="renew the suppression")
+        except asyncio.TimeoutError:
+            pass
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self.removed_by is None:
             workflow.continue_as_new(self.entries)

@@ -36,7 +36,7 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCStatusCode
 
-from cadence import ir
+from cadence import ir, suppression
 from cadence.lead import Lead
 from cadence.messages import (
     DEFAULT_TASK_QUEUE,
@@ -152,8 +152,10 @@ async def enroll(
     plan_data: dict[str, Any] | None = None,
     history_limit: int | None = None,
     cadence_now: datetime | None = None,
+    suppressed: dict[str, suppression.Suppressed] | None = None,
 ) -> EnrollResult:
-    """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated.
+    """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated, and a lead
+    whose address is on the do-not-contact list is rejected.
 
     Args:
         plan_data: ``ir.plan_to_wire(plan)``, passed in when enrolling many leads to convert once.
@@ -161,7 +163,15 @@ async def enroll(
         cadence_now: the instant (timezone-aware) the lead's cadence clock starts at; the lead then
             lives that far ahead of (or behind) the server's clock. Tests and simulations state
             their start instant with it; default: the server's clock.
+        suppressed: the do-not-contact list as :func:`cadence.suppression.snapshot` read it (many
+            leads at once); default: the lead's address is looked up.
     """
+    email = str(lead.fields.get("email") or "")
+    if email:
+        found = (suppression.suppressed_in(suppressed, email) if suppressed is not None
+                 else await suppression.SuppressionList(client).check(email))
+        if found is not None:
+            return EnrollResult(lead.id, "rejected", f"{email} is {found.describe()}; not enrolled")
     extra: dict[str, Any] = {} if history_limit is None else {"history_limit": history_limit}
     if cadence_now is not None:
         if cadence_now.tzinfo is None:
@@ -208,6 +218,7 @@ async def enroll_many(
         on_result: called once per lead as it completes (progress bars, rejects files).
     """
     plan_data = ir.plan_to_wire(plan)
+    suppressed = await suppression.snapshot(client)
     results: list[EnrollResult] = []
     queue: asyncio.Queue[tuple[int, Lead | str] | None] = asyncio.Queue(maxsize=concurrency * 2)
 
@@ -223,7 +234,7 @@ async def enroll_many(
                 done(EnrollResult("", "rejected", lead, line))
                 continue
             result = await enroll(client, plan, lead, task_queue=task_queue, time_scale=time_scale,
-                                  enrolled_by=enrolled_by, plan_data=plan_data)
+                                  enrolled_by=enrolled_by, plan_data=plan_data, suppressed=suppressed)
             done(EnrollResult(result.lead_id, result.status, result.message, line))
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, concurrency))]
@@ -402,6 +413,58 @@ async def state(client: Client, lead_id: str) -> dict[str, Any]:
         raise ActionRefused(str(exc)) from None
 
 
+async def enrolled_lead(client: Client, lead_id: str) -> dict[str, Any] | None:
+    """The lead record its latest run started with (no worker needed); ``None`` when never enrolled.
+
+    Raises:
+        Unreachable: the server did not answer.
+    """
+    try:
+        async for event in handle(client, lead_id).fetch_history_events():
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [inp] = await client.data_converter.decode(payloads, [dict])
+            return dict(inp.get("lead") or {})
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        if exc.status in _UNREACHABLE:
+            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
+        raise ActionRefused(str(exc)) from None
+    return None
+
+
+async def opt_out(client: Client, lead_id: str, *, source: str, event_id: str = "",
+                  task_queue: str = DEFAULT_TASK_QUEUE) -> str:
+    """The lead asked for no more email (an unsubscribe link, a complaint, an operator): its address goes on
+    the do-not-contact list, which every cadence honours for good, and a running nurture gets
+    ``unsubscribe``. Safe to repeat: the list keeps one entry per ``event_id`` and the lead takes it once.
+
+    Returns:
+        What happened, in words.
+
+    Raises:
+        Unreachable: nothing was recorded; try again. ActionRefused: the lead was never enrolled.
+    """
+    lead = await enrolled_lead(client, lead_id)
+    if lead is None:
+        raise ActionRefused(f"lead {lead_id} is not enrolled")
+    event_id = event_id or f"unsubscribe:{lead_id}"
+    email = str(lead.get("email") or "")
+    try:
+        if email:
+            await suppression.add(client, email, "unsubscribed", by=source, source_id=event_id,
+                                  note=f"lead {lead_id}", task_queue=task_queue)
+        if await _status(client, lead_id) == WorkflowExecutionStatus.RUNNING:
+            await send_event(client, lead_id, "unsubscribe", {"event_id": event_id, "detail": f"opted out via {source}"},
+                             source=source)
+            return "unsubscribed; the lead's nurture stops"
+    except RPCError as exc:
+        if exc.status in _UNREACHABLE:
+            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
+        raise ActionRefused(str(exc)) from None
+    return "unsubscribed" + ("" if email else " (the lead has no email address)")
+
+
 async def lead_row(client: Client, lead_id: str) -> LeadRow | None:
     """What visibility knows of a lead (no worker needed), or ``None`` when it was never enrolled."""
     try:
@@ -527,12 +590,14 @@ __all__ = [
     "enroll",
     "enroll_many",
     "force_handoff",
+    "enrolled_lead",
     "lead_id_of_task",
     "lead_row",
     "list_leads",
     "list_query",
     "log_outcome",
     "NoWorker",
+    "opt_out",
     "Unreachable",
     "open_tasks",
     "pause",

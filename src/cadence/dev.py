@@ -38,6 +38,7 @@ class DevStack:
         from cadence.client import register_search_attributes
         from cadence.connect import connect
         from cadence.sink import SmtpSink
+        from cadence.suppression import SuppressionList
         from cadence.worker import build_worker
 
         loop = asyncio.get_running_loop()
@@ -61,6 +62,7 @@ class DevStack:
                                "pick another with --smtp-port") from None
             client = await connect(self.settings)
             await register_search_attributes(client, self.settings.namespace)
+            activities.suppression = SuppressionList(client, self.settings.task_queue)
             worker = build_worker(client, activities.all(),
                                   task_queue=self.settings.task_queue,
                                   max_cached_workflows=self.settings.worker_cache)

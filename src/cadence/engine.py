@@ -31,7 +31,7 @@ ENGAGEMENT_OUTCOMES: dict[str, str] = {
     "meeting_booked": "meetings",
     "call_back_later": "callbacks",
 }
-UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced"})
+UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced", "suppressed"})
 """Touch outcomes that did not reach the lead and so do not count as touches."""
 MAX_EVENT_IDS = 200
 """Event ids a lead remembers for exactly-once delivery (redeliveries come within days, not months)."""
@@ -351,6 +351,8 @@ class Engine:
         else:
             if outcome not in UNDONE_OUTCOMES:
                 st.touches_by_channel[command.channel] = st.touches_by_channel.get(command.channel, 0) + 1
+            if outcome == "suppressed":
+                st.email_blocked = "suppressed"  # on the do-not-contact list: no later email step sends either
             self._history(now, "touch", channel=command.channel, step=command.step_id, outcome=outcome, detail=detail)
         if st.phase == "touch" and self._step_id() == command.step_id:
             step = self._current()

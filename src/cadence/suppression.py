@@ -159,5 +159,42 @@ async def listed(client: Client, limit: int | None = None) -> list[dict[str, Any
     return rows
 
 
-__all__ = ["REASONS", "Suppressed", "SuppressionError", "add", "candidates", "check", "listed", "pattern_of", "remove",
-           "suppression_id"]
+class SuppressionList:
+    """The list as the channels and the gateway use it: bound to a client and the workers' task queue."""
+
+    def __init__(self, client: Client, task_queue: str = DEFAULT_TASK_QUEUE) -> None:
+        self.client = client
+        self.task_queue = task_queue
+
+    async def check(self, address: str) -> Suppressed | None:
+        """See :func:`check`; an unusable address is not on the list."""
+        try:
+            return await check(self.client, address)
+        except SuppressionError:
+            return None
+
+    async def add(self, address: str, reason: str, *, by: str, source_id: str = "", note: str = "") -> None:
+        """See :func:`add`; an unusable address is skipped (nothing could be sent to it anyway)."""
+        try:
+            await add(self.client, address, reason, by=by, source_id=source_id, note=note, task_queue=self.task_queue)
+        except SuppressionError:
+            return
+
+
+async def snapshot(client: Client) -> dict[str, Suppressed]:
+    """Every pattern on the list now (for checking many addresses at once, e.g. a whole enrollment file)."""
+    return {str(r.get("pattern", "")): Suppressed(str(r.get("pattern", "")), str(r.get("reason", "")),
+                                                  str(r.get("at", "")), str(r.get("by", "")))
+            for r in await listed(client)}
+
+
+def suppressed_in(listed_now: dict[str, Suppressed], address: str) -> Suppressed | None:
+    """Why ``address`` is on the list as :func:`snapshot` read it, or ``None``."""
+    try:
+        return next((listed_now[p] for p in candidates(address) if p in listed_now), None)
+    except SuppressionError:
+        return None
+
+
+__all__ = ["REASONS", "Suppressed", "SuppressionError", "SuppressionList", "add", "candidates", "check", "listed",
+           "pattern_of", "remove", "snapshot", "suppressed_in", "suppression_id"]

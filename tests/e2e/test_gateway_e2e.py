@@ -67,6 +67,34 @@ def test_one_click_unsubscribe_ends_the_lead_once_and_forged_links_change_nothin
     unsubscribes = [h for h in _status(stack, "U-1")["history"] if h["outcome"] == "unsubscribe"]
     assert len(unsubscribes) == 1 and unsubscribes[0]["by"] == "gateway"
 
+    # The address stays on the do-not-contact list after the lead has ended: no cadence may enroll it again.
+    listed = stack.cli("suppress", "check", "u-1@buyer.example", ok=False)
+    assert listed.returncode == 1
+    assert re.fullmatch(r"u-1@buyer\.example: on the do-not-contact list \(unsubscribed \d{4}-\d\d-\d\d by gateway\)\n",
+                        listed.stdout), listed.stdout
+    again_file = stack.tmp / "again.json"
+    again_file.write_text('{"id": "U-1-again", "first_name": "Uma", "email": "U-1@Buyer.Example"}')
+    refused = stack.cli("enroll", "--cadence", str(SLOW), str(again_file), ok=False)
+    assert refused.returncode == 1
+    assert re.search(r"rejected: U-1@Buyer\.Example is on the do-not-contact list \(unsubscribed \S+ by gateway\); "
+                     r"not enrolled", refused.stderr), refused.stderr
+
+
+def test_an_address_listed_while_its_lead_waits_gets_no_further_email(stack: Stack) -> None:
+    quick = Path(__file__).parent / "cadences" / "e2e-quick.yaml"
+    leads = stack.tmp / "s-1.json"
+    leads.write_text('{"id": "S-1", "first_name": "Sam", "email": "sam@rival.example", "company": "Rival"}')
+    stack.cli("suppress", "add", "*@rival.example", "--note", "competitor", "--by", "ops")
+    stack.cli("enroll", "--cadence", str(quick), str(leads), "--time-scale", "60", ok=False)  # refused at the door
+    direct = stack.tmp / "s-2.json"
+    direct.write_text('{"id": "S-2", "first_name": "Sue", "email": "sue@partner.example", "company": "Partner"}')
+    stack.cli("enroll", "--cadence", str(SLOW), str(direct))
+    stack.poll(lambda st: st["touches"] == 1, "status", "S-2")  # the first email went out
+    stack.cli("suppress", "add", "sue@partner.example", "--by", "ops")
+    stack.cli("suppress", "remove", "*@rival.example")
+    assert stack.cli("suppress", "check", "sam@rival.example").stdout == "sam@rival.example: not on the do-not-contact list\n"
+    assert [r["pattern"] for r in stack.json("suppress", "list")].count("sue@partner.example") == 1
+
 
 def test_a_person_unsubscribes_in_a_browser(stack: Stack, browser: Any) -> None:
     url = _enrolled_and_emailed(stack, "U-2")

@@ -26,6 +26,7 @@ from cadence import ir
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
 from cadence.lead import Lead
+from cadence.suppression import SuppressionList
 from cadence.messages import WORKFLOW_NAME
 from cadence.worker import build_worker
 from tests.conftest import Mailbox, Webhook, free_port
@@ -118,11 +119,11 @@ async def rig(ts_env: Any, mailbox: tuple[Mailbox, int], webhook: Webhook, tmp_p
     handler, port = mailbox
     settings = ChannelSettings(smtp_host="127.0.0.1", smtp_port=port, outbox_dir=tmp_path / "outbox",
                                sender="Cadence <nurture@seller.example>", handoff_webhook=webhook.url)
-    activities = ChannelActivities(settings)
     task_queue = f"test-{uuid.uuid4()}"
     config = ts_env.client.config()
     config["interceptors"] = [*config.get("interceptors", []), _StatedStartOnly()]
     client = Client(**config)
+    activities = ChannelActivities(settings, suppression=SuppressionList(client, task_queue))
     worker = build_worker(client, activities.all(), task_queue=task_queue)
     async with worker:
         yield Rig(ts_env, client, task_queue, handler, tmp_path / "outbox", start, webhook)

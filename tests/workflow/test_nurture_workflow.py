@@ -179,3 +179,36 @@ async def test_a_loop_for_a_year_continues_as_new_without_losing_anything(rig):
     raw = await rig.client.workflow_service.describe_workflow_execution(
         DescribeWorkflowExecutionRequest(namespace="default", execution=WorkflowExecution(workflow_id=handle.id)))
     assert raw.workflow_execution_info.execution.run_id != first_run  # it did continue as new
+
+
+async def test_an_address_put_on_the_do_not_contact_list_gets_no_further_email(rig):
+    from cadence import suppression
+
+    plan = make_plan([email("one", wait=2), call("ring", wait=1, due=1), email("two", wait=2), email("three"),
+                      end("bye")])
+    the_lead = lead()
+    handle = await start(rig, plan, the_lead)
+    await rig.env.sleep(timedelta(days=1))
+    await suppression.add(rig.client, "PAT@buyer.example", "manual", by="ops", task_queue=rig.task_queue)
+    result = await handle.result()
+    touches = [(h["step"], h["outcome"]) for h in result["history"] if h["kind"] == "touch"]
+    assert touches[0] == ("one", "sent") and ("two", "suppressed") in touches and ("three", "skipped") in touches
+    [suppressed] = [h for h in result["history"] if h["outcome"] == "suppressed"]
+    assert suppressed["detail"].startswith("on the do-not-contact list (manual ")
+    assert len(rig.mailbox.to("pat@buyer.example")) == 1
+    state = await handle.query(QUERY_STATE, result_type=dict)
+    assert state["touches_by_channel"].get("email") == 1  # a suppressed email is not a touch
+
+
+async def test_a_hard_bounce_puts_the_address_on_the_do_not_contact_list(rig):
+    from cadence import suppression
+
+    rig.mailbox.refuse["gone@buyer.example"] = "550 5.1.1 mailbox unavailable"
+    the_lead = lead(email="gone@buyer.example")
+    handle = await start(rig, make_plan([email("one", wait=1), end("bye")]), the_lead)
+    await handle.result()
+    found = await suppression.check(rig.client, "gone@buyer.example")
+    assert found is not None and found.reason == "bounced" and found.by == f"lead {the_lead.id}"
+    again = await rig.enroll(make_plan([email("one"), end("bye")]), lead(email="gone@buyer.example"))
+    assert again.status == "rejected"
+    assert again.message.startswith("gone@buyer.example is on the do-not-contact list (bounced ")

@@ -37,6 +37,7 @@ from cadence.channels.smtp import Bounce, EmailTransport, SmtpTransport
 from cadence.channels.tasks import FileTaskSink, TaskSink
 from cadence.channels.voicemail import FileVoicemailProvider, VoicemailProvider, make_drop
 from cadence.config import Settings
+from cadence.suppression import SuppressionList
 
 _log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class ChannelActivities:
         letters: takes print jobs (default: HTML files and a manifest in the outbox).
         handoff_sinks: replaces the default handoff destinations (see :func:`default_handoff_sinks`).
         extra_handoff_sinks: added after them (a CRM plug-in).
+        suppression: the do-not-contact list; a worker sets it once it has a client (:attr:`suppression`).
     """
 
     def __init__(
@@ -72,8 +74,11 @@ class ChannelActivities:
         letters: LetterVendor | None = None,
         handoff_sinks: Sequence[HandoffSink] | None = None,
         extra_handoff_sinks: Sequence[HandoffSink] = (),
+        suppression: SuppressionList | None = None,
     ) -> None:
         self.settings = settings or ChannelSettings()
+        self.suppression = suppression
+        """Checked before every email; a hard bounce is added to it. ``None``: no list (tests, tools)."""
         outbox = self.settings.outbox_dir
         self.email_transport: EmailTransport = email_transport or SmtpTransport(self.settings)
         self.task_sink: TaskSink = task_sink or FileTaskSink(outbox)
@@ -124,6 +129,10 @@ class ChannelActivities:
             return rq.EmailResult(message_id=req.message_id, accepted=False, bounced=True,
                                   detail=f"invalid recipient address: {exc}")
         message_id = str(built.message["Message-ID"])
+        if self.suppression is not None and (found := await self.suppression.check(built.recipient)):
+            activity.logger.info("email %s not sent: the address is %s", message_id, found.describe())
+            return rq.EmailResult(message_id=message_id, accepted=False, subject=built.subject,
+                                  suppressed=found.describe())
         if info.attempt > 1 and (marker := self.sent.accepted(message_id, info.workflow_run_id)):
             activity.logger.info("email %s was accepted on an earlier attempt; not sending again", message_id)
             return rq.EmailResult(message_id=message_id, accepted=True, subject=built.subject,
@@ -132,6 +141,9 @@ class ChannelActivities:
             answer = await self.email_transport.send(built.message, built.sender, [built.recipient])
         except Bounce as exc:
             activity.logger.info("email %s bounced: %s", message_id, exc)
+            if self.suppression is not None:  # a hard bounce: no cadence may send to this address again
+                await self.suppression.add(built.recipient, "bounced", by=f"lead {req.lead.get('id', '')}",
+                                           source_id=message_id, note=str(exc)[:200])
             return rq.EmailResult(message_id=message_id, accepted=False, bounced=True, detail=str(exc),
                                   subject=built.subject)
         self.sent.mark(message_id, info.workflow_run_id, built.subject, answer)

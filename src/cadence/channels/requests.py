@@ -74,6 +74,8 @@ class EmailResult:
     """SMTP reply text of a bounce, or the accepting server's answer."""
     subject: str = ""
     """The rendered subject, for the contact history."""
+    suppressed: str = ""
+    """Not sent: the address is on the do-not-contact list (why, in words); empty otherwise."""
 
 
 @dataclass(frozen=True)

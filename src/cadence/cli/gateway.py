@@ -47,7 +47,7 @@ async def _run(settings: Any, host: str, port: int) -> None:
 
     gateway = Gateway(GatewayOptions(unsubscribe_secret=settings.unsubscribe_secret,
                                      quarantine_dir=settings.state_dir / "quarantine"),
-                      LeadPort(lambda: connect(settings)))
+                      LeadPort(lambda: connect(settings), settings.task_queue))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

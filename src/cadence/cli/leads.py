@@ -175,7 +175,8 @@ def event(lead_id: str, kind: str, data: tuple[str, ...]) -> None:
     """Send an event to a lead: reply, meeting, callback, unsubscribe, bounce, lead_updated.
 
     A reply, a call back or a meeting request moves the lead at once, by
-    the cadence's event handlers; unsubscribe stops every further touch.
+    the cadence's event handlers; unsubscribe stops every further touch and
+    puts the address on the do-not-contact list (see cadence suppress).
 
     \b
     Examples:
@@ -191,6 +192,11 @@ def event(lead_id: str, kind: str, data: tuple[str, ...]) -> None:
         # Changed data goes through the validated update, so a bad value is refused here and now.
         result = _run(lambda client, _s: api.update_lead(client, lead_id, details, by="cli"))
         click.echo(f"lead {lead_id}: {result.message}")
+        return
+    if normalised == "unsubscribe":
+        # The address goes on the do-not-contact list too, which outlives this lead's nurture.
+        done = _run(lambda client, settings: api.opt_out(client, lead_id, source="cli", task_queue=settings.task_queue))
+        click.echo(f"lead {lead_id}: {done}")
         return
     _run(lambda client, _s: api.send_event(client, lead_id, kind, details, source="cli"))
     click.echo(f"sent {normalised} to lead {lead_id}")

@@ -80,11 +80,13 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     async def main() -> None:
         from cadence.client import register_search_attributes
         from cadence.connect import connect
+        from cadence.suppression import SuppressionList
         from cadence.worker import build_worker, run_until_signalled
 
         client = await connect(settings)
         with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
             await register_search_attributes(client, settings.namespace)
+        activities.suppression = SuppressionList(client, settings.task_queue)
         built = build_worker(client, activities.all(), task_queue=settings.task_queue,
                              max_cached_workflows=settings.worker_cache)
         click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "

@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from cadence import client as api
+from cadence import suppression
+from cadence.messages import DEFAULT_TASK_QUEUE
 
 
 class LeadPort:
@@ -21,10 +23,12 @@ class LeadPort:
     Args:
         connect: makes a Temporal client; called again after a failure, so a gateway started
             before its server (or outliving a restart) recovers by itself.
+        task_queue: the workers' task queue (the do-not-contact list's workflows run there).
     """
 
-    def __init__(self, connect: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(self, connect: Callable[[], Awaitable[Any]], task_queue: str = DEFAULT_TASK_QUEUE) -> None:
         self._connect = connect
+        self.task_queue = task_queue
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -56,6 +60,37 @@ class LeadPort:
             await api.send_event(client, lead_id, kind, data, source=source)
         except api.Unreachable:
             self._client = None  # reconnect next time
+            raise
+
+    async def opt_out(self, lead_id: str, event_id: str) -> str:
+        """See :func:`cadence.client.opt_out` (the address listed for good, a running nurture told).
+
+        Raises:
+            api.Unreachable: try again later. api.ActionRefused: the lead was never enrolled.
+        """
+        client = await self.client()
+        try:
+            return await api.opt_out(client, lead_id, source="gateway", event_id=event_id, task_queue=self.task_queue)
+        except api.Unreachable:
+            self._client = None
+            raise
+
+    async def already_opted_out(self, lead_id: str) -> bool:
+        """Whether the lead's nurture ended on its opt-out, or its address is on the do-not-contact list.
+
+        Raises:
+            api.Unreachable: try again later.
+        """
+        client = await self.client()
+        try:
+            row = await api.lead_row(client, lead_id)
+            if row is not None and row.reason == "opted_out":
+                return True
+            lead = await api.enrolled_lead(client, lead_id)
+            email = str((lead or {}).get("email") or "")
+            return bool(email) and await suppression.SuppressionList(client).check(email) is not None
+        except api.Unreachable:
+            self._client = None
             raise
 
     async def row(self, lead_id: str) -> api.LeadRow | None:

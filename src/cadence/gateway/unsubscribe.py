@@ -2,8 +2,8 @@
 
 ``GET`` shows a page with a button and changes nothing (mail scanners follow
 links); ``POST`` (the button, or a mail client's one-click
-``List-Unsubscribe=One-Click``) gives the lead the ``unsubscribe`` event, which
-ends its emails. The token is the HMAC of the lead id, checked in constant time
+``List-Unsubscribe=One-Click``) puts the lead's address on the do-not-contact
+list and gives a running nurture the ``unsubscribe`` event. The token is the HMAC of the lead id, checked in constant time
 before anything else; a forged or stale link gets 403 and changes nothing.
 """
 
@@ -53,16 +53,13 @@ async def unsubscribe(request: Request) -> Response:
         return PlainTextResponse("request body too large\n", status_code=413)
     leads = request.app.state.gateway.leads
     try:
-        row = await leads.row(lead_id)
-        if row is not None and row.reason == "opted_out":
+        if await leads.already_opted_out(lead_id):
             return _done("You were already unsubscribed. You will not receive these emails again.")
-        if row is not None and row.status == "running":
-            await leads.send(lead_id, "unsubscribe", {"event_id": f"unsubscribe:{lead_id}",
-                                                      "detail": "one-click unsubscribe"}, source="gateway")
+        await leads.opt_out(lead_id, event_id=f"unsubscribe:{lead_id}")
     except api.Unreachable:
         return _unavailable()
     except api.ActionRefused:
-        pass  # the lead ended between the look and the event: nothing more is sent to it either way
+        pass  # a link of a lead this deployment no longer knows: nothing is sent to it either way
     return _done("You are unsubscribed. You will not receive these emails again.")
 
 
