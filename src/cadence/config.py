@@ -32,7 +32,7 @@ CONFIG_FILE = "cadence.toml"
 """Read from the working directory when present and no other file is named."""
 CONFIG_ENV = "CADENCE_CONFIG"
 """Environment variable naming the config file."""
-SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret"})
+SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret", "inbound_token"})
 """Settings read from the environment only and masked in :meth:`Settings.describe`."""
 SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
 """``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
@@ -99,6 +99,13 @@ class Settings:
     unsubscribe_secret: str | None = field(default=None, repr=False)
     """Key signing unsubscribe links; ``CADENCE_UNSUBSCRIBE_SECRET`` only. Set it in production: without it
     a link can be forged from a lead id."""
+    gateway_port: int = 8080
+    """HTTP port of ``cadence gateway`` (the unsubscribe links' default address)."""
+    gateway_smtp_port: int = 2525
+    """Port of the gateway's inbound SMTP listener (replies, bounces, out-of-office); 0 turns it off."""
+    inbound_token: str | None = field(default=None, repr=False)
+    """Bearer token ``POST /inbound/mime`` requires (an MTA or a provider's inbound-parse webhook);
+    ``CADENCE_INBOUND_TOKEN`` only. Unset: that endpoint is off."""
     outbox_dir: Path | None = None
     """Files the channels write (tasks, letters, voicemail, handoffs, mail); unset means ``<state_dir>/outbox``."""
     handoff_webhook: str | None = None
@@ -229,6 +236,12 @@ def _port(raw: object) -> int:
         raise _Bad("is not a port number")
     return value
 
+def _port_or_off(raw: object) -> int:
+    value = _whole(raw, "is not a port number (or 0 for off)")
+    if not 0 <= value < 65536:
+        raise _Bad("is not a port number (or 0 for off)")
+    return value
+
 
 def _bool(raw: object) -> bool:
     if isinstance(raw, bool):
@@ -354,6 +367,9 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "message_id_domain": _domain,
     "unsubscribe_url": _url,
     "unsubscribe_secret": _optional_text,
+    "gateway_port": _port,
+    "gateway_smtp_port": _port_or_off,
+    "inbound_token": _optional_text,
     "outbox_dir": _path,
     "handoff_webhook": _optional_url,
     "webhook_timeout": _positive,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,8 +66,8 @@ class DevStack:
             worker = build_worker(client, activities.all(),
                                   task_queue=self.settings.task_queue,
                                   max_cached_workflows=self.settings.worker_cache)
-            async with worker:
-                self._banner(sink)
+            async with worker, self._gateway(client) as gateway_url:
+                self._banner(sink, gateway_url)
                 tasks = []
                 if self.demo:
                     tasks.append(asyncio.create_task(self._demo(client)))
@@ -81,11 +81,42 @@ class DevStack:
             await asyncio.to_thread(self.server.stop)
             self.echo("stopped; state kept in " + self.server.database)
 
-    def _banner(self, sink: Any) -> None:
+    @contextlib.asynccontextmanager
+    async def _gateway(self, client: Any) -> AsyncIterator[str | None]:
+        """The gateway on this process's loop (``gateway_port`` 0: none); yields its URL."""
+        from cadence.gateway.app import Gateway, GatewayOptions
+        from cadence.gateway.leads import LeadPort
+        from cadence.gateway.serve import GatewayError, running
+
+        if not self.settings.gateway_port:
+            yield None
+            return
+
+        async def connected() -> Any:
+            return client
+
+        gateway = Gateway(GatewayOptions(unsubscribe_secret=self.settings.unsubscribe_secret,
+                                         quarantine_dir=self.settings.state_dir / "quarantine",
+                                         inbound_token=self.settings.inbound_token),
+                          LeadPort(connected, self.settings.task_queue))
+        try:
+            served = running(gateway, "127.0.0.1", self.settings.gateway_port, self.settings.gateway_smtp_port or None)
+            url = await served.__aenter__()
+        except GatewayError as exc:
+            raise DevError(f"{exc} (cadence dev: --gateway-port, --gateway-smtp-port; 0 turns it off)") from None
+        try:
+            yield url
+        finally:
+            await served.__aexit__(None, None, None)
+
+    def _banner(self, sink: Any, gateway_url: str | None = None) -> None:
+        smtp = self.settings.gateway_smtp_port
         lines = [
             *self.server.notes,
             f"Temporal server  {self.server.address}  (database {self.server.database})",
             f"Web UI           {self.server.ui_url}" if self.server.ui_url else "Web UI           (headless)",
+            (f"Gateway          {gateway_url} (unsubscribe links" + (f"; inbound mail on 127.0.0.1:{smtp})" if smtp else ")")
+             if gateway_url else "Gateway          (off)"),
             f"SMTP sink        127.0.0.1:{sink.port} -> {sink.directory}",
             f"Outbox           {self.settings.outbox} (tasks, letters, voicemail, handoffs)",
             f"Worker           task queue {self.settings.task_queue}",

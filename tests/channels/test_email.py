@@ -12,6 +12,7 @@ from cadence.channels.activities import ChannelActivities
 from cadence.channels.email import verify_unsubscribe_token
 from cadence.channels.htmltext import html_to_text
 from cadence.channels.ids import message_id_for, workflow_of_message_id
+from cadence.channels.signing import lead_of_token
 from cadence.channels.requests import EmailRequest, EmailResult, Rendered
 from cadence.channels.settings import ChannelSettings
 
@@ -59,6 +60,7 @@ async def test_email_arrives_with_headers_and_alternatives(acts: ChannelActiviti
     assert msg["To"] == "Jane Doe <jane@example.com>"
     assert msg["Reply-To"] == "sales@example.com"
     assert msg["X-Cadence-Lead"] == "L-1"
+    assert lead_of_token(str(msg["X-Cadence-Token"]), acts.settings.unsubscribe_secret) == "L-1"
     assert msg["X-Cadence-Step"] == "case-study"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsub = str(msg["List-Unsubscribe"])
@@ -100,7 +102,7 @@ async def test_header_injection_through_lead_fields_and_subject(acts: ChannelAct
     assert msg["From"] == "Cadence <cadence@example.com>"
     assert set(msg.keys()) == {
         "Subject", "From", "To", "Date", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post",
-        "X-Cadence-Lead", "X-Cadence-Step", "MIME-Version", "Content-Type",
+        "X-Cadence-Lead", "X-Cadence-Token", "X-Cadence-Step", "MIME-Version", "Content-Type",
     }
 
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cadence.config import load_settings
@@ -71,10 +72,15 @@ def _within(seconds: float, done: Callable[[], bool]) -> bool:
 def test_a_killed_cadence_dev_takes_its_server_along_and_the_next_dev_starts(tmp_path: Path,
                                                                              launched: list[Launched]) -> None:
     port, smtp_port = free_port(), free_port()
-    args = ["dev", "--db", "temporal.db", "--headless", "--port", str(port), "--smtp-port", str(smtp_port)]
+    gateway_port = free_port()
+    args = ["dev", "--db", "temporal.db", "--headless", "--port", str(port), "--smtp-port", str(smtp_port),
+            "--gateway-port", str(gateway_port), "--gateway-smtp-port", str(free_port())]
     first = Launched(args, tmp_path)
     launched.append(first)
     first.wait_for("Ctrl-C to stop.")
+    assert any(line.startswith(f"Gateway          http://127.0.0.1:{gateway_port} (unsubscribe links; inbound mail on ")
+               for line in first.lines), first.lines
+    assert httpx.get(f"http://127.0.0.1:{gateway_port}/healthz").json() == {"ok": True}
     server_pid = json.loads((tmp_path / ".cadence" / "server.pid").read_text())["pid"]
     assert alive(server_pid)
 
@@ -82,7 +88,7 @@ def test_a_killed_cadence_dev_takes_its_server_along_and_the_next_dev_starts(tmp
     first.proc.wait()
     assert _within(15.0, lambda: not alive(server_pid)), "the Temporal server outlived its launcher"
     assert _within(5.0, lambda: not (tmp_path / ".cadence" / "server.pid").exists())
-    assert not port_in_use("127.0.0.1", port)
+    assert not port_in_use("127.0.0.1", port) and not port_in_use("127.0.0.1", gateway_port)
 
     second = Launched(args, tmp_path)
     launched.append(second)

@@ -8,7 +8,6 @@ rendered subject is folded onto one line.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -29,6 +28,7 @@ from cadence.channels.ids import message_id_for
 from cadence.channels.rendering import render, render_text, template_context
 from cadence.channels.requests import EmailRequest
 from cadence.channels.settings import ChannelSettings
+from cadence.channels.signing import lead_token, signature
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 _ADDR_RE = re.compile(
@@ -38,7 +38,6 @@ _ADDR_RE = re.compile(
 _MSGID_RE = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>$")
 _ID_RE = re.compile(r"[^A-Za-z0-9._:-]")
 MAX_SUBJECT = 250
-_INSECURE_KEY = b"cadence-unsubscribe-default-key"
 # RFC 2369 needs List-Unsubscribe as a literal <url>; the default 78-column folding
 # would turn a long URL into an encoded word that mail clients ignore.
 _POLICY = policy.SMTP.clone(max_line_length=998)
@@ -115,8 +114,7 @@ def lead_address(lead: Mapping[str, Any]) -> Address:
 
 def unsubscribe_token(lead_id: str, secret: str | None) -> str:
     """HMAC of the lead id: the unsubscribe endpoint recomputes it to refuse forged links."""
-    key = secret.encode() if secret else _INSECURE_KEY
-    return hmac.new(key, str(lead_id).encode(), hashlib.sha256).hexdigest()[:32]
+    return signature("unsubscribe", str(lead_id), secret)
 
 
 def verify_unsubscribe_token(lead_id: str, token: str, secret: str | None) -> bool:
@@ -167,6 +165,8 @@ def build_email(req: EmailRequest, settings: ChannelSettings, *, now: datetime |
     msg["List-Unsubscribe"] = f"<{unsub}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["X-Cadence-Lead"] = header_id(lead_id)
+    # Returned with a bounce even where a provider rewrote the Message-ID: the gateway finds the lead by it.
+    msg["X-Cadence-Token"] = lead_token(lead_id, settings.unsubscribe_secret)
     msg["X-Cadence-Step"] = header_id(req.step_id)
     if req.variant:
         msg["X-Cadence-Variant"] = header_id(req.variant)

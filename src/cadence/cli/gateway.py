@@ -16,19 +16,25 @@ from cadence.cli.main import CadenceCLIError
 @click.option("--config", "config", type=click.Path(dir_okay=False), default=None,
               help="Config file (default: $CADENCE_CONFIG or ./cadence.toml).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="HTTP bind address.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
-              help="HTTP port (the unsubscribe links' default address).")
-def gateway(config: str | None, host: str, port: int) -> None:
-    """Run the gateway until Ctrl-C: one-click unsubscribe pages and endpoints for every lead.
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="HTTP port (default: gateway_port, 8080, the unsubscribe links' default address).")
+@click.option("--smtp-port", type=click.IntRange(0, 65535), default=None,
+              help="Inbound SMTP port for replies and bounces (default: gateway_smtp_port, 2525; 0: off).")
+def gateway(config: str | None, host: str, port: int | None, smtp_port: int | None) -> None:
+    """Run the gateway until Ctrl-C: what the world sends to leads arrives here by itself.
 
-    It holds no state of its own: run several behind a load balancer. It
-    answers only once the lead's workflow has taken the event; while Temporal
-    is unreachable it answers 503 and the sender tries again.
+    One-click unsubscribe links, inbound mail over SMTP (replies, bounces,
+    out-of-office; point the reply-to address or an MTA at it) and over HTTP
+    (POST /inbound/mime with CADENCE_INBOUND_TOKEN). It answers only once the
+    lead's workflow has taken the event; while Temporal is unreachable SMTP
+    answers 451 and HTTP 503, and the sender tries again. Mail that matches
+    no lead is kept in <state_dir>/quarantine. It holds no state of its own:
+    run several behind a load balancer.
 
     \b
     Examples:
       cadence gateway
-      cadence gateway --host 0.0.0.0 --port 8080
+      cadence gateway --host 0.0.0.0 --port 8080 --smtp-port 25
     """
     from cadence.config import ConfigError, load_settings
 
@@ -36,17 +42,19 @@ def gateway(config: str | None, host: str, port: int) -> None:
         settings = load_settings(config)
     except ConfigError as exc:
         raise CadenceCLIError(str(exc)) from None
-    asyncio.run(_run(settings, host, port))
+    asyncio.run(_run(settings, host, settings.gateway_port if port is None else port,
+                     settings.gateway_smtp_port if smtp_port is None else smtp_port))
 
 
-async def _run(settings: Any, host: str, port: int) -> None:
+async def _run(settings: Any, host: str, port: int, smtp_port: int) -> None:
     from cadence.connect import connect
     from cadence.gateway.app import Gateway, GatewayOptions
     from cadence.gateway.leads import LeadPort
     from cadence.gateway.serve import GatewayError, running
 
     gateway = Gateway(GatewayOptions(unsubscribe_secret=settings.unsubscribe_secret,
-                                     quarantine_dir=settings.state_dir / "quarantine"),
+                                     quarantine_dir=settings.state_dir / "quarantine",
+                                     inbound_token=settings.inbound_token),
                       LeadPort(lambda: connect(settings), settings.task_queue))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -54,8 +62,9 @@ async def _run(settings: Any, host: str, port: int) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     try:
-        async with running(gateway, host, port) as url:
+        async with running(gateway, host, port, smtp_port or None) as url:
             click.echo(f"gateway on {url} (unsubscribe: {url}/unsubscribe); leads on {settings.temporal_address}")
+            click.echo(f"inbound mail: SMTP on {host}:{smtp_port}" if smtp_port else "inbound mail: SMTP off")
             click.echo("Ctrl-C to stop.")
             await stop.wait()
             click.echo("stopping ...")

@@ -115,9 +115,14 @@ def _run_async(coro: Any) -> None:
 @click.option("--time-scale", type=click.FloatRange(min=1.0), default=None,
               help="Demo clock speed-up recorded in each lead (default 20000 with --demo: 6 months in about 13 minutes).")
 @click.option("--smtp-port", type=click.IntRange(1, 65535), default=None, help="Port of the local SMTP sink (default 1025).")
+@click.option("--gateway-port", type=click.IntRange(0, 65535), default=None,
+              help="HTTP port of the gateway (default: gateway_port, 8080; 0: no gateway).")
+@click.option("--gateway-smtp-port", type=click.IntRange(0, 65535), default=None,
+              help="Inbound SMTP port of the gateway (default: gateway_smtp_port, 2525; 0: off).")
 def dev(config: str | None, ip: str | None, port: int | None, ui_port: int | None, db: str | None, headless: bool,
-        demo: bool, time_scale: float | None, smtp_port: int | None) -> None:
-    """Try cadence on a laptop: Temporal server + Web UI, SMTP sink and a worker in one command.
+        demo: bool, time_scale: float | None, smtp_port: int | None, gateway_port: int | None,
+        gateway_smtp_port: int | None) -> None:
+    """Try cadence on a laptop: Temporal server + Web UI, SMTP sink, a worker and the gateway in one command.
 
     With --demo it also enrolls sample leads into every shipped cadence with
     a clock speed-up, and plays reps (completing call tasks) and buyers
@@ -138,7 +143,10 @@ def dev(config: str | None, ip: str | None, port: int | None, ui_port: int | Non
     # Mail goes to the local sink, whatever transport, server or login the settings name for production.
     settings = dataclasses.replace(settings, temporal_address=srv.address, smtp_host="127.0.0.1",
                                    smtp_port=smtp_port or settings.smtp_port, smtp_security="none",
-                                   smtp_username=None, smtp_password=None, email_provider=None)
+                                   smtp_username=None, smtp_password=None, email_provider=None,
+                                   gateway_port=settings.gateway_port if gateway_port is None else gateway_port,
+                                   gateway_smtp_port=(settings.gateway_smtp_port if gateway_smtp_port is None
+                                                      else gateway_smtp_port))
     stack = DevStack(settings=settings, server=srv, demo=demo,
                      time_scale=time_scale or (20000.0 if demo else settings.time_scale), echo=click.echo)
     try:

@@ -11,7 +11,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from cadence.gateway import unsubscribe
+from cadence.gateway.intake import Intake
 from cadence.gateway.leads import LeadPort
+from cadence.gateway.mime_endpoint import inbound_mime
+from cadence.gateway.quarantine import Quarantine
 
 
 @dataclass(frozen=True)
@@ -19,17 +22,24 @@ class GatewayOptions:
     """What the gateway needs from the settings (:mod:`cadence.config` owns them)."""
 
     unsubscribe_secret: str | None = field(default=None, repr=False)
-    """Key of the unsubscribe links' HMAC (the worker signs with the same)."""
+    """Key of the unsubscribe links' and tokens' HMAC (the worker signs with the same)."""
     quarantine_dir: Path = Path(".cadence/quarantine")
     """Where inbound items that match no lead are kept for a person to route."""
+    inbound_token: str | None = field(default=None, repr=False)
+    """Bearer token of ``POST /inbound/mime``; ``None``: that endpoint is off."""
 
 
 @dataclass
 class Gateway:
-    """The state behind the app: options and the door to leads. Holds nothing that must survive it."""
+    """The state behind the app: options, the door to leads, the inbound intake. Holds nothing that
+    must survive it (the quarantine is on disk)."""
 
     options: GatewayOptions
     leads: LeadPort
+    intake: Intake = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.intake = Intake(self.leads, Quarantine(self.options.quarantine_dir), self.options.unsubscribe_secret)
 
 
 async def health(request: Request) -> Response:
@@ -43,6 +53,7 @@ def build_app(gateway: Gateway) -> Starlette:
         Route("/healthz", health, methods=["GET"]),
         Route("/unsubscribe", unsubscribe.confirm, methods=["GET"]),
         Route("/unsubscribe", unsubscribe.unsubscribe, methods=["POST"]),
+        Route("/inbound/mime", inbound_mime, methods=["POST"]),
     ])
     app.state.gateway = gateway
     return app

@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from temporalio.service import RPCError
+
 from cadence import client as api
 from cadence import suppression
 from cadence.messages import DEFAULT_TASK_QUEUE
@@ -74,6 +76,20 @@ class LeadPort:
         except api.Unreachable:
             self._client = None
             raise
+
+    async def suppress(self, address: str, reason: str, *, source_id: str, note: str = "") -> None:
+        """Put ``address`` on the do-not-contact list (a hard bounce, a complaint).
+
+        Raises:
+            api.Unreachable: try again later.
+        """
+        client = await self.client()
+        try:
+            await suppression.SuppressionList(client, self.task_queue).add(address, reason, by="gateway",
+                                                                           source_id=source_id, note=note)
+        except RPCError as exc:
+            self._client = None
+            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
 
     async def already_opted_out(self, lead_id: str) -> bool:
         """Whether the lead's nurture ended on its opt-out, or its address is on the do-not-contact list.

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 
 from cadence.gateway.app import Gateway, build_app
+from cadence.gateway.smtp_listener import start_smtp_listener
 
 
 class GatewayError(Exception):
@@ -41,12 +42,32 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def running(gateway: Gateway, host: str = "127.0.0.1", port: int = 8080) -> AsyncIterator[str]:
-    """Serve ``gateway`` over HTTP while the block runs; yields the base URL (``http://host:port``).
+async def running(gateway: Gateway, host: str = "127.0.0.1", port: int = 8080,
+                  smtp_port: int | None = None) -> AsyncIterator[str]:
+    """Serve ``gateway`` over HTTP (and inbound SMTP on ``smtp_port``) while the block runs; yields the
+    base URL (``http://host:port``).
 
     Raises:
-        GatewayError: the port cannot be had.
+        GatewayError: a port cannot be had.
     """
+    smtp = None
+    if smtp_port is not None:
+        try:
+            smtp = await start_smtp_listener(gateway.intake.take, host, smtp_port)
+        except OSError as exc:
+            raise GatewayError(f"cannot listen for SMTP on {host}:{smtp_port}: {exc.strerror or exc}; "
+                               "choose another with --smtp-port") from None
+    try:
+        async with _http(gateway, host, port) as url:
+            yield url
+    finally:
+        if smtp is not None:
+            smtp.close()
+            await smtp.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def _http(gateway: Gateway, host: str, port: int) -> AsyncIterator[str]:
     sock = bind(host, port)
     bound_port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(build_app(gateway), log_level="warning", access_log=False, lifespan="off",

@@ -1,0 +1,127 @@
+"""Inbound mail, from bytes to a lead's history: classify, find the lead, give it the event, or quarantine.
+
+Used by the SMTP listener and by ``POST /inbound/mime`` alike. Matching, in
+order: the thread's Message-IDs against cadence's own (a bounce: the returned
+message's), then a signed cadence token in the message. What matches no lead,
+or a lead that can no longer take it, is kept in the quarantine for a person
+(``cadence event`` routes it); nothing is dropped except receipts, which carry
+nothing to act on. The same message twice adds nothing: its Message-ID is the
+event's id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from cadence import client as api
+from cadence.channels.ids import workflow_of_message_id
+from cadence.channels.signing import lead_of_token
+from cadence.gateway.inbound import Bounce, InboundError, OutOfOffice, Reply, classify
+from cadence.gateway.leads import LeadPort
+from cadence.gateway.quarantine import Quarantine
+from cadence.messages import WORKFLOW_ID_PREFIX
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one inbound message."""
+
+    outcome: Literal["delivered", "quarantined", "ignored"]
+    lead_id: str = ""
+    kind: str = ""
+    """The event the lead took (``reply``, ``out_of_office``, ``bounce``, ``unsubscribe``)."""
+    detail: str = ""
+    """Why it was quarantined or ignored, in words."""
+
+
+class Intake:
+    """Turns inbound messages into lead events.
+
+    Args:
+        leads: the door to leads.
+        quarantine: where unmatched messages are kept.
+        secret: the signing secret of cadence's tokens (``unsubscribe_secret``).
+        clock: the current instant (return dates like "back on 14 January" are read against it).
+    """
+
+    def __init__(self, leads: LeadPort, quarantine: Quarantine, secret: str | None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.leads = leads
+        self.quarantine = quarantine
+        self.secret = secret
+        self.clock = clock
+
+    async def take(self, raw: bytes, source: str) -> Taken:
+        """Give ``raw`` to its lead or keep it.
+
+        Raises:
+            api.Unreachable: Temporal cannot be reached; nothing was recorded (answer "try again").
+        """
+        try:
+            verdict = classify(raw, now=self.clock())
+        except InboundError as exc:
+            return self._keep(raw, f"not a message cadence can read: {exc.reason}", source)
+        if isinstance(verdict, OutOfOffice) and verdict.evidence.startswith("report-type=disposition-notification"):
+            return Taken("ignored", detail="a read receipt")
+        if isinstance(verdict, Bounce) and verdict.severity != "hard":
+            # A delay notice or a report of delivery: nothing to act on yet (the sender keeps retrying).
+            return Taken("ignored", detail="a delay or delivery report, not a bounce")
+        lead_id = self._lead_of(verdict)
+        if lead_id is None:
+            return self._keep(raw, "no lead matches (no cadence Message-ID or token in it)", source)
+        kind, data = _event(verdict)
+        try:
+            if isinstance(verdict, Bounce):
+                for hard in (r for r in verdict.recipients if r.severity == "hard"):
+                    await self.leads.suppress(hard.address, "bounced", source_id=verdict.message_id,
+                                              note=f"lead {lead_id}: {hard.status} {hard.diagnostic}"[:200])
+            if kind == "unsubscribe":
+                await self.leads.opt_out(lead_id, event_id=verdict.message_id)
+            else:
+                await self.leads.send(lead_id, kind, data, source)
+        except api.Unreachable:
+            raise
+        except api.ActionRefused as exc:
+            return self._keep(raw, f"lead {lead_id} could not take it: {exc}", source)
+        return Taken("delivered", lead_id, kind)
+
+    def _lead_of(self, verdict: Reply | OutOfOffice | Bounce) -> str | None:
+        ids = list(verdict.thread_ids)
+        if isinstance(verdict, Bounce) and verdict.original_message_id:
+            ids.insert(0, verdict.original_message_id)
+        for message_id in ids:
+            workflow_id = workflow_of_message_id(message_id)
+            if workflow_id and workflow_id.startswith(WORKFLOW_ID_PREFIX) and len(workflow_id) > len(WORKFLOW_ID_PREFIX):
+                return workflow_id[len(WORKFLOW_ID_PREFIX):]
+        for token in verdict.tokens:
+            if (lead_id := lead_of_token(token, self.secret)) is not None:
+                return lead_id
+        return None
+
+    def _keep(self, raw: bytes, reason: str, source: str) -> Taken:
+        self.quarantine.keep(raw, reason, source)
+        _log.info("inbound message quarantined: %s", reason)
+        return Taken("quarantined", detail=reason)
+
+
+def _event(verdict: Reply | OutOfOffice | Bounce) -> tuple[str, dict[str, str]]:
+    """The lead event a verdict means, with the message's id as the event id."""
+    data = {"event_id": verdict.message_id}
+    if isinstance(verdict, Bounce):
+        hard = next(r for r in verdict.recipients if r.severity == "hard")
+        return "bounce", {**data, "detail": f"{hard.status} {hard.diagnostic}".strip()[:500]}
+    if isinstance(verdict, OutOfOffice):
+        if verdict.evidence.startswith("report-type=feedback-report"):
+            return "unsubscribe", data  # a spam complaint: never email this address again
+        return "out_of_office", {**data, "until": verdict.return_date.isoformat() if verdict.return_date else "",
+                                 "detail": verdict.subject}
+    return "reply", {**data, "detail": (verdict.text or verdict.subject)[:500]}
+
+
+__all__ = ["Intake", "Taken"]
