@@ -235,16 +235,30 @@ def test_a_client_certificate_needs_its_key(tmp_path: Path) -> None:
 
 def test_secrets_are_masked_and_kept_out_of_repr() -> None:
     s = load_settings(environ={"CADENCE_API_KEY": "key-123", "CADENCE_SMTP_PASSWORD": "hunter2",
-                               "CADENCE_UNSUBSCRIBE_SECRET": "s3cret"})
+                               "CADENCE_UNSUBSCRIBE_SECRET": "s3cret", "CADENCE_INBOUND_TOKEN": "t0ken"})
     assert s.api_key == "key-123" and s.smtp_password == "hunter2" and s.unsubscribe_secret == "s3cret"
+    assert s.inbound_token == "t0ken"
     rows = {key: (value, source) for key, value, source in s.describe()}
     assert rows["api_key"] == ("****", "CADENCE_API_KEY")
     assert rows["smtp_password"] == ("****", "CADENCE_SMTP_PASSWORD")
     assert rows["unsubscribe_secret"] == ("****", "CADENCE_UNSUBSCRIBE_SECRET")
-    for secret in ("key-123", "hunter2", "s3cret"):
+    assert rows["inbound_token"] == ("****", "CADENCE_INBOUND_TOKEN")
+    for secret in ("key-123", "hunter2", "s3cret", "t0ken"):
         assert secret not in repr(s) and secret not in str(s.describe())
     assert dict((k, v) for k, v, _ in Settings().describe())["api_key"] is None
-    assert cfg.SECRETS == {"api_key", "smtp_password", "unsubscribe_secret"}
+    assert cfg.SECRETS == {"api_key", "smtp_password", "unsubscribe_secret", "inbound_token"}
+
+
+def test_gateway_ports_and_their_errors() -> None:
+    s = load_settings(environ={"CADENCE_GATEWAY_PORT": "9090", "CADENCE_GATEWAY_SMTP_PORT": "0"})
+    assert (s.gateway_port, s.gateway_smtp_port) == (9090, 0)
+    assert (Settings().gateway_port, Settings().gateway_smtp_port) == (8080, 2525)
+    with pytest.raises(ConfigError) as bad:
+        load_settings(environ={"CADENCE_GATEWAY_SMTP_PORT": "70000"})
+    assert str(bad.value) == "CADENCE_GATEWAY_SMTP_PORT: '70000' is not a port number (or 0 for off)"
+    with pytest.raises(ConfigError) as bad:
+        load_settings(environ={"CADENCE_GATEWAY_PORT": "0"})
+    assert str(bad.value) == "CADENCE_GATEWAY_PORT: '0' is not a port number"
 
 
 def test_cadence_config_json_shows_the_channel_settings_and_masks_the_secret(
