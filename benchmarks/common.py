@@ -17,7 +17,6 @@ import contextlib
 import csv
 import os
 import shutil
-import socket
 import sys
 import time
 import uuid
@@ -34,10 +33,8 @@ for _p in (str(REPO), str(REPO / "src")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
-from aiosmtpd.controller import Controller  # noqa: E402
 from temporalio.api.enums.v1 import EventType  # noqa: E402
 from temporalio.client import Client, WorkflowHandle  # noqa: E402
-from temporalio.common import SearchAttributeKey  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions  # noqa: E402
@@ -47,8 +44,9 @@ from cadence.channels.activities import ChannelActivities  # noqa: E402
 from cadence.channels.settings import ChannelSettings  # noqa: E402
 from cadence.client import register_search_attributes  # noqa: E402
 from cadence.lead import Lead, parse_lead  # noqa: E402
-from cadence.visibility import SEARCH_ATTRIBUTES  # noqa: E402
+from cadence.visibility import keys as search_attribute_keys  # noqa: E402
 from cadence.worker import build_worker  # noqa: E402
+from tests.conftest import SmtpServer, free_port  # noqa: E402  (the tests' SMTP rig)
 
 SHIPPED_CADENCE = REPO / "cadences" / "benchmark-seven-touch.yaml"
 OWN_CADENCE = BENCH / "cadences" / "seven-touch.yaml"
@@ -158,23 +156,11 @@ class CountingMailbox:
         return "250 accepted"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def smtp_sink() -> Iterator[tuple[CountingMailbox, int]]:
-    """A local SMTP server on 127.0.0.1 (its own thread), counting messages."""
-    box = CountingMailbox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield box, port
-    finally:
-        controller.stop()
+    """The tests' SMTP rig (:class:`tests.conftest.SmtpServer`) with a handler that only counts messages."""
+    with SmtpServer(CountingMailbox()) as server:
+        yield server.handler, server.port
 
 
 def channel_activities(port: int, outbox: Path) -> ChannelActivities:
@@ -187,11 +173,7 @@ def channel_activities(port: int, outbox: Path) -> ChannelActivities:
 # ---------------------------------------------------------------- servers
 
 
-SEARCH_KEYS = [
-    {"Keyword": SearchAttributeKey.for_keyword, "Int": SearchAttributeKey.for_int,
-     "Datetime": SearchAttributeKey.for_datetime}[kind](name)
-    for name, kind in SEARCH_ATTRIBUTES.items()
-]
+SEARCH_KEYS = list(search_attribute_keys().values())
 
 
 @contextlib.asynccontextmanager

@@ -53,6 +53,38 @@ class Mailbox:
         return [m for m in self.messages() if address in str(m["To"])]
 
 
+class SmtpServer:
+    """The one SMTP test rig: aiosmtpd on its own thread on 127.0.0.1, delivering to ``handler``.
+
+    ``handler`` is a :class:`Mailbox` unless given (any aiosmtpd handler: a counter, a recorder).
+    Use it as a context manager, or :meth:`start` and :meth:`stop` it around a longer setup::
+
+        with SmtpServer() as smtp:
+            send_to(smtp.port)
+            assert smtp.handler.messages()
+    """
+
+    def __init__(self, handler: Any = None, port: int | None = None) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.handler = handler if handler is not None else Mailbox()
+        self.port = port or free_port()
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 class Webhook:
     """A local HTTP server collecting POSTs (a CRM receiving handoffs).
 

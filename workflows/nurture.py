@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from cadence import engine as eng
-    from cadence import ir, lead_view, schedule
+    from cadence import ir, lead_view, metrics, schedule, utc, visibility
     from cadence.channels import requests as rq
     from cadence.messages import (
         INTERPRETER_GENERATION,
@@ -42,14 +42,8 @@ with workflow.unsafe.imports_passed_through():
         OutcomeInput,
         UpdateResult,
     )
-    from cadence.visibility import SEARCH_ATTRIBUTES
 
-_KEY_FACTORIES = {
-    "Keyword": SearchAttributeKey.for_keyword,
-    "Int": SearchAttributeKey.for_int,
-    "Datetime": SearchAttributeKey.for_datetime,
-}
-KEYS: dict[str, SearchAttributeKey[Any]] = {name: _KEY_FACTORIES[kind](name) for name, kind in SEARCH_ATTRIBUTES.items()}
+KEYS = visibility.keys()
 
 EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coefficient=2.0,
                           maximum_interval=timedelta(minutes=10))
@@ -59,10 +53,6 @@ PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -79,7 +69,7 @@ class NurtureWorkflow:
         self.plan = ir.plan_from_dict_cached(inp.plan)
         self.scale = inp.time_scale if inp.time_scale and inp.time_scale > 0 else 1.0
         self.origin_real = workflow.now()
-        stated = datetime.fromisoformat(inp.virtual_now.replace("Z", "+00:00")) if inp.virtual_now else None
+        stated = utc.parse(inp.virtual_now) if inp.virtual_now else None
         self.origin_virtual = stated or self.origin_real
         # At real speed cadence time is workflow time plus a fixed offset: stated at enrollment (a test or
         # simulation names its start instant), then carried as an offset, never re-derived from a carried
@@ -96,6 +86,8 @@ class NurtureWorkflow:
         self.woken = False
         self.published: dict[str, Any] = {}
         self.delivery: dict[str, Any] = {}
+        self.counted = len(self.engine.state.history)
+        """History entries already counted in the metrics (a carried history was counted by its run)."""
 
     # -- clock ----------------------------------------------------------------
     def now(self) -> datetime:
@@ -113,6 +105,7 @@ class NurtureWorkflow:
     async def run(self, inp: NurtureInput) -> dict[str, Any]:
         """Interpret the plan; returns the outcome with the dossier or the reason."""
         while True:
+            self._count_new_history()
             command = self.engine.next_command(self.now())
             if self._publishes_before(command) or not self._patched(PATCH_PUBLISH_ON_WAIT):
                 # Search attributes describe where the lead waits; publishing before every activity too
@@ -144,6 +137,25 @@ class NurtureWorkflow:
                         self.engine.handed_off(command, self.now())
                         continue
                 return await self._finish(command)
+
+    def _count_new_history(self) -> None:
+        """Count what the lead's history gained since the last look (replay-safe: the meter is silent then)."""
+        history = self.engine.state.history
+        if len(history) <= self.counted:
+            return
+        meter = workflow.metric_meter()
+        for entry in history[self.counted:]:
+            kind, outcome = entry.get("kind"), str(entry.get("outcome") or "")
+            if kind == "touch":
+                meter.create_counter(metrics.TOUCHES).add(1, {"channel": str(entry.get("channel") or ""),
+                                                              "outcome": outcome})
+            elif kind == "task":
+                meter.create_counter(metrics.TASKS).add(1, {"channel": str(entry.get("channel") or ""),
+                                                            "outcome": outcome})
+            elif kind == "event":
+                meter.create_counter(metrics.EVENTS).add(1, {"kind": outcome,
+                                                             "source": metrics.source_label(str(entry.get("by") or ""))})
+        self.counted = len(history)
 
     def _patched(self, patch_id: str) -> bool:
         """Whether this lead runs the change ``patch_id``.
@@ -239,7 +251,7 @@ class NurtureWorkflow:
                 rq.OPEN_TASK,
                 rq.to_wire(rq.TaskRequest(
                     task_id=command.task_id, workflow_id=wf_id, lead=e.state.lead, kind=command.channel,
-                    step_id=command.step_id, assignee=command.assignee, due_at=_iso(command.due_at),
+                    step_id=command.step_id, assignee=command.assignee, due_at=utc.iso(command.due_at),
                     brief=rq.Rendered(command.template, source), context=ctx,
                     outcomes=command.outcomes, plan_name=plan.name, plan_version=plan.sha256)),
                 result_type=rq.TaskResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=FILE_RETRY,
@@ -263,6 +275,9 @@ class NurtureWorkflow:
         if command.outcome == "handoff":
             result.update(to=command.to, **self.delivery)
         e.finished(command, self.now())
+        self._count_new_history()
+        workflow.metric_meter().create_counter(metrics.LEADS_ENDED).add(
+            1, {"outcome": command.outcome, "reason": command.reason if command.outcome != "handoff" else ""})
         self._publish()
         snapshot = e.snapshot(self.now())
         result["history"] = snapshot["history"]
@@ -270,7 +285,7 @@ class NurtureWorkflow:
             rq.RECORD_EXIT,
             rq.to_wire(rq.ExitRecord(
                 workflow_id=wf_id, lead_id=str(e.state.lead.get("id")), outcome=command.outcome,
-                reason=command.reason, plan_name=plan.name, plan_version=plan.sha256, ended_at=_iso(self.now()),
+                reason=command.reason, plan_name=plan.name, plan_version=plan.sha256, ended_at=utc.iso(self.now()),
                 summary={"touches": snapshot["touches"], "score": snapshot["score"],
                          "source": e.state.lead.get("source", ""), "stages": snapshot["stages"]})),
             start_to_close_timeout=timedelta(minutes=1), retry_policy=FILE_RETRY, summary=f"record exit: {command.outcome}")
@@ -288,12 +303,14 @@ class NurtureWorkflow:
                     workflow_id=workflow.info().workflow_id, lead=e.state.lead, assignee=command.to,
                     sections=command.sections, state=e.snapshot(self.now()), reason=command.reason,
                     plan_name=plan.name, plan_version=plan.sha256, delivery=2 if command.escalated_from else 1,
-                    answer_by=_iso(answer_by) if answer_by else "", escalated_from=command.escalated_from,
+                    answer_by=utc.iso(answer_by) if answer_by else "", escalated_from=command.escalated_from,
                     missed_deadline=command.missed_deadline)),
                 result_type=rq.HandoffResult, start_to_close_timeout=timedelta(minutes=2),
                 schedule_to_close_timeout=timedelta(days=1), retry_policy=EMAIL_RETRY,
                 summary=command.summary)
             self.delivery = {"dossier": handoff.dossier, "delivered_to": list(handoff.delivered_to)}
+            workflow.metric_meter().create_counter(metrics.HANDOFFS_DELIVERED).add(
+                1, {"delivery": "escalation" if command.escalated_from else "handoff"})
         except ActivityError as err:
             self.delivery = {"dossier": None, "delivery_error": _cause(err)}
 
@@ -305,7 +322,7 @@ class NurtureWorkflow:
     def _carry(self, plan: ir.Plan) -> dict[str, Any]:
         return rq.to_wire(NurtureInput(
             lead=self.engine.state.lead, plan=ir.plan_to_wire(plan), time_scale=self.scale,
-            state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=_iso(self.now()),
+            state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=utc.iso(self.now()),
             clock_offset=self.offset.total_seconds(),
             history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))
 
@@ -442,7 +459,7 @@ def _reject_on(check: Any) -> None:
 
 
 def _real_time(wf: NurtureWorkflow, virtual_iso: str) -> datetime:
-    virtual = datetime.fromisoformat(virtual_iso.replace("Z", "+00:00"))
+    virtual = utc.parse(virtual_iso)
     return workflow.now() + (virtual - wf.now()) / wf.scale
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from temporalio.api.common.v1 import WorkflowExecution
@@ -27,7 +27,6 @@ from temporalio.client import (
 )
 from temporalio.client import WorkflowExecution as ExecutionInfo
 from temporalio.common import (
-    SearchAttributeKey,
     SearchAttributePair,
     TypedSearchAttributes,
     WorkflowIDConflictPolicy,
@@ -36,7 +35,9 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCStatusCode
 
-from cadence import ir, suppression
+from cadence import ir, suppression, utc, visibility
+from cadence import vocabulary as vocab
+from cadence.errors import Refusal
 from cadence.lead import Lead
 from cadence.messages import (
     DEFAULT_TASK_QUEUE,
@@ -51,7 +52,6 @@ from cadence.messages import (
     UPDATE_PAUSE,
     UPDATE_REJECT,
     UPDATE_RESUME,
-    WORKFLOW_ID_PREFIX,
     WORKFLOW_NAME,
     EventInput,
     LeadUpdateInput,
@@ -60,7 +60,7 @@ from cadence.messages import (
     UpdateResult,
     workflow_id_for,
 )
-from cadence.visibility import LATEST_RUN, SEARCH_ATTRIBUTES
+from cadence.visibility import SEARCH_ATTRIBUTES
 
 _INDEXED = {
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
@@ -69,7 +69,7 @@ _INDEXED = {
 }
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refusal):
     """The workflow (or the server) refused an action; the message says why."""
 
 
@@ -115,17 +115,17 @@ class EnrollResult:
 
 
 def _initial_attributes(plan: ir.Plan, lead: Lead) -> TypedSearchAttributes:
-    keyword = SearchAttributeKey.for_keyword
-    pairs = [
-        SearchAttributePair(keyword("CadenceName"), plan.name),
-        SearchAttributePair(keyword("CadenceVersion"), plan.short_version),
-        SearchAttributePair(keyword("CadenceStage"), "prequalify"),
-        SearchAttributePair(keyword("CadenceOutcome"), "active"),
-        SearchAttributePair(keyword("CadenceSource"), str(lead.fields.get("source", "marketing"))),
-    ]
+    values = {
+        visibility.NAME: plan.name,
+        visibility.VERSION: plan.short_version,
+        visibility.STAGE: vocab.PREQUALIFY,
+        visibility.OUTCOME: visibility.ACTIVE,
+        visibility.SOURCE: str(lead.fields.get("source", "marketing")),
+    }
     if lead.fields.get("owner"):
-        pairs.append(SearchAttributePair(keyword("CadenceOwner"), str(lead.fields["owner"])))
-    return TypedSearchAttributes(pairs)
+        values[visibility.OWNER] = str(lead.fields["owner"])
+    keys = visibility.keys()
+    return TypedSearchAttributes([SearchAttributePair(keys[name], value) for name, value in values.items()])
 
 
 def static_details(plan: ir.Plan) -> str:
@@ -176,12 +176,12 @@ async def enroll(
     if cadence_now is not None:
         if cadence_now.tzinfo is None:
             raise ValueError("cadence_now must be timezone-aware")
-        extra["virtual_now"] = cadence_now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        extra["virtual_now"] = utc.iso(cadence_now)
     try:
         started = await client.start_workflow(
             WORKFLOW_NAME,
-            # A plain dict with NurtureInput's fields: the converter would deep-copy a dataclass (and the
-            # whole plan in it) for every lead, a fifth of an enrollment's time (benchmarks/README.md).
+            # A plain dict with NurtureInput's fields: the converter deep-copies a dataclass, and the whole
+            # plan in it, for every lead (what that costs: benchmarks/README.md).
             {"lead": lead.fields, "plan": plan_data or ir.plan_to_wire(plan), "time_scale": time_scale,
              "enrolled_by": enrolled_by, "interpreter_generation": INTERPRETER_GENERATION, **extra},
             id=workflow_id_for(lead.id),
@@ -259,15 +259,17 @@ def handle(client: Client, lead_id: str) -> WorkflowHandle[Any, Any]:
 
 
 def lead_id_of_task(task_id: str) -> str:
-    """The lead a task belongs to (task ids are ``lead-<id>~<step>~<n>``).
+    """The lead a task belongs to (:func:`cadence.vocabulary.task_id_for` made the id).
 
     Raises:
         ActionRefused: when ``task_id`` is not a cadence task id.
     """
-    workflow_id, sep, _rest = task_id.partition("~")
-    if not sep or not workflow_id.startswith(WORKFLOW_ID_PREFIX):
-        raise ActionRefused(f"{task_id!r} is not a task id (they look like lead-L-1001~intro-call~1)")
-    return workflow_id[len(WORKFLOW_ID_PREFIX):]
+    workflow_id = vocab.workflow_id_of_task(task_id)
+    lead_id = vocab.lead_id_of_workflow(workflow_id) if workflow_id else None
+    if lead_id is None:
+        example = vocab.task_id_for(workflow_id_for("L-1001"), "intro-call", 1)
+        raise ActionRefused(f"{task_id!r} is not a task id (they look like {example})")
+    return lead_id
 
 
 QUERY_TIMEOUT = timedelta(seconds=10)
@@ -400,6 +402,13 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
 _UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
+def _refused(exc: RPCError) -> ActionRefused:
+    """The refusal for a failed call: :class:`Unreachable` when the server did not answer."""
+    if exc.status in _UNREACHABLE:
+        return Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})")
+    return ActionRefused(str(exc))
+
+
 async def state(client: Client, lead_id: str) -> dict[str, Any]:
     """The lead's full state (works for running and for ended nurtures)."""
     try:
@@ -427,9 +436,7 @@ async def enrolled_lead(client: Client, lead_id: str) -> dict[str, Any] | None:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
-        if exc.status in _UNREACHABLE:
-            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
-        raise ActionRefused(str(exc)) from None
+        raise _refused(exc) from None
     return None
 
 
@@ -459,9 +466,7 @@ async def opt_out(client: Client, lead_id: str, *, source: str, event_id: str = 
                              source=source)
             return "unsubscribed; the lead's nurture stops"
     except RPCError as exc:
-        if exc.status in _UNREACHABLE:
-            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
-        raise ActionRefused(str(exc)) from None
+        raise _refused(exc) from None
     return "unsubscribed" + ("" if email else " (the lead has no email address)")
 
 
@@ -472,9 +477,7 @@ async def lead_row(client: Client, lead_id: str) -> LeadRow | None:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
-        if exc.status in _UNREACHABLE:
-            raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})") from None
-        raise ActionRefused(str(exc)) from None
+        raise _refused(exc) from None
     return _row(described)
 
 
@@ -502,18 +505,11 @@ def list_query(cadence: str | None = None, stage: str | None = None, outcome: st
                owner: str | None = None, open_task: bool = False) -> str:
     """The visibility query for ``cadence list`` filters (also usable in the Temporal UI): one row
     per lead, its latest run."""
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'", LATEST_RUN]
-    for attr, value in (("CadenceName", cadence), ("CadenceStage", stage), ("CadenceOutcome", outcome),
-                        ("CadenceOwner", owner)):
-        if value:
-            clauses.append(f"{attr} = '{_quote(value)}'")
+    query = visibility.leads_query(WORKFLOW_NAME, **{visibility.NAME: cadence, visibility.STAGE: stage,
+                                                     visibility.OUTCOME: outcome, visibility.OWNER: owner})
     if open_task:
-        clauses.append("CadenceOpenTask IN ('call', 'voicemail')")
-    return " AND ".join(clauses)
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
+        query += f" AND {visibility.OPEN_TASK} IN ({', '.join(repr(kind) for kind in vocab.TASK_KINDS)})"
+    return query
 
 
 async def list_leads(client: Client, query: str, limit: int | None = None) -> AsyncIterator[LeadRow]:
@@ -527,29 +523,24 @@ async def list_leads(client: Client, query: str, limit: int | None = None) -> As
 
 
 def _row(wf: ExecutionInfo) -> LeadRow:
-    sa = wf.typed_search_attributes
-    get = lambda name, kind="Keyword": sa.get(_key(name, kind))  # noqa: E731
+    sa, keys = wf.typed_search_attributes, visibility.keys()
+    get = lambda name: sa.get(keys[name])  # noqa: E731
     return LeadRow(
-        lead_id=wf.id[len(WORKFLOW_ID_PREFIX):] if wf.id.startswith(WORKFLOW_ID_PREFIX) else wf.id,
-        cadence=get("CadenceName") or "",
-        version=get("CadenceVersion") or "",
-        stage=get("CadenceStage") or "",
-        outcome=get("CadenceOutcome") or "",
-        reason=get("CadenceReason") or "",
-        touches=get("CadenceTouches", "Int") or 0,
-        score=get("CadenceScore", "Int") or 0,
-        owner=get("CadenceOwner") or "",
-        source=get("CadenceSource") or "",
-        open_task=get("CadenceOpenTask") or "",
-        next_action_at=get("CadenceNextActionAt", "Datetime"),
+        lead_id=vocab.lead_id_of_workflow(wf.id) or wf.id,
+        cadence=get(visibility.NAME) or "",
+        version=get(visibility.VERSION) or "",
+        stage=get(visibility.STAGE) or "",
+        outcome=get(visibility.OUTCOME) or "",
+        reason=get(visibility.REASON) or "",
+        touches=get(visibility.TOUCHES) or 0,
+        score=get(visibility.SCORE) or 0,
+        owner=get(visibility.OWNER) or "",
+        source=get(visibility.SOURCE) or "",
+        open_task=get(visibility.OPEN_TASK) or "",
+        next_action_at=get(visibility.NEXT_ACTION_AT),
         status=wf.status.name.lower() if wf.status else "",
         started_at=wf.start_time,
     )
-
-
-def _key(name: str, kind: str) -> SearchAttributeKey[Any]:
-    return {"Keyword": SearchAttributeKey.for_keyword, "Int": SearchAttributeKey.for_int,
-            "Datetime": SearchAttributeKey.for_datetime}[kind](name)
 
 
 async def open_tasks(client: Client, assignee: str | None = None) -> list[dict[str, Any]]:

@@ -32,7 +32,8 @@ CONFIG_FILE = "cadence.toml"
 """Read from the working directory when present and no other file is named."""
 CONFIG_ENV = "CADENCE_CONFIG"
 """Environment variable naming the config file."""
-SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret", "inbound_token"})
+SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret", "inbound_token",
+                                     "workspace_secret"})
 """Settings read from the environment only and masked in :meth:`Settings.describe`."""
 SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
 """``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
@@ -99,6 +100,8 @@ class Settings:
     unsubscribe_secret: str | None = field(default=None, repr=False)
     """Key signing unsubscribe links; ``CADENCE_UNSUBSCRIBE_SECRET`` only. Set it in production: without it
     a link can be forged from a lead id."""
+    metrics_address: str | None = None
+    """``host:port`` where workers and gateways serve Prometheus ``/metrics``; unset: none."""
     gateway_port: int = 8080
     """HTTP port of ``cadence gateway`` (the unsubscribe links' default address)."""
     gateway_smtp_port: int = 2525
@@ -131,6 +134,19 @@ class Settings:
     worker_cache: int = 1000
     """Leads a worker keeps in memory between their steps (about 0.2 MiB each); others are rebuilt
     from their history when they next act. Bounds a worker's memory however many leads wait."""
+    users_file: Path | None = None
+    """The workspace's people (``cadence users add``): roles, queues, password hashes; unset means
+    ``<state_dir>/users.json``."""
+    auth_header: str | None = None
+    """Header a trusted sign-in proxy names the person in (``X-Forwarded-User``); unset: people sign in with a
+    password. Set it only when the gateway can be reached through that proxy alone."""
+    public_url: str | None = None
+    """The gateway's address as people reach it (``https://cadence.example.com``): handoff emails link to
+    ``<public_url>/handoffs/<lead>``. Unset: no link."""
+    workspace_secret: str | None = field(default=None, repr=False)
+    """Key signing the workspace's sign-in cookies and the links in handoff emails;
+    ``CADENCE_WORKSPACE_SECRET`` only (the gateway and the workers need it). Unset: handoff emails carry no
+    link, and a sign-in lasts until the gateway restarts."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
     """Where each value came from: a file path or a variable name; absent means the default."""
 
@@ -139,6 +155,8 @@ class Settings:
             object.__setattr__(self, "db_file", str(self.state_dir / "temporal.db"))
         if self.outbox_dir is None:
             object.__setattr__(self, "outbox_dir", self.state_dir / "outbox")
+        if self.users_file is None:
+            object.__setattr__(self, "users_file", self.state_dir / "users.json")
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     @property
@@ -177,7 +195,7 @@ class Settings:
             elif isinstance(value, tuple):
                 value = list(value)
             source = self.sources.get(name, "default")
-            if name in ("db_file", "outbox_dir") and name not in self.sources and "state_dir" in self.sources:
+            if name in ("db_file", "outbox_dir", "users_file") and name not in self.sources and "state_dir" in self.sources:
                 source = "default (under state_dir)"
             rows.append((name, value, source))
         return rows
@@ -235,6 +253,10 @@ def _port(raw: object) -> int:
     if not 0 < value < 65536:
         raise _Bad("is not a port number")
     return value
+
+def _optional_address(raw: object) -> str | None:
+    return _address(raw) if _optional_text(raw) else None
+
 
 def _port_or_off(raw: object) -> int:
     value = _whole(raw, "is not a port number (or 0 for off)")
@@ -295,6 +317,20 @@ def _url(raw: object) -> str:
 def _optional_url(raw: object) -> str | None:
     text = _optional_text(raw)
     return None if text is None else _url(text)
+
+
+def _public_url(raw: object) -> str | None:
+    text = _optional_url(raw)
+    if text is not None and (urlsplit(text).query or urlsplit(text).fragment):
+        raise _Bad("is not a base URL (no ?query or #fragment)")
+    return None if text is None else text.rstrip("/")
+
+
+def _header(raw: object) -> str | None:
+    text = (_optional_text(raw) or "").strip()
+    if text and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,99}", text):
+        raise _Bad("is not an HTTP header name (like X-Forwarded-User)")
+    return text or None
 
 
 def _domain(raw: object) -> str:
@@ -367,6 +403,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "message_id_domain": _domain,
     "unsubscribe_url": _url,
     "unsubscribe_secret": _optional_text,
+    "metrics_address": _optional_address,
     "gateway_port": _port,
     "gateway_smtp_port": _port_or_off,
     "inbound_token": _optional_text,
@@ -382,6 +419,10 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "templates_dir": _path,
     "time_scale": _positive,
     "worker_cache": _count,
+    "users_file": _path,
+    "auth_header": _header,
+    "public_url": _public_url,
+    "workspace_secret": _optional_text,
 }
 
 

@@ -6,11 +6,13 @@ import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from cadence.config import ConfigError, Settings
+from cadence.errors import Refusal
 
 CONNECT_TIMEOUT = 5.0
 """Seconds before giving up on a server: the CLI should fail fast, not hang."""
@@ -20,7 +22,7 @@ _UNREACHABLE = re.compile(r"tcp connect error|dns error|Connection refused|timed
 _STATUS = re.compile(r'code: (\w+), message: "([^"]*)"')
 
 
-class NoServerError(Exception):
+class NoServerError(Refusal):
     """No usable Temporal server at the configured address; the message is one line for the user."""
 
 
@@ -51,12 +53,14 @@ def _no_server(address: str) -> NoServerError:
     return NoServerError(f"no Temporal server reachable at {address} (start one with `cadence server` or `cadence dev`)")
 
 
-async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> Client:
+async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime: Any = None) -> Client:
     """A client for ``settings.temporal_address`` and ``settings.namespace`` (TLS and API key when set).
 
     Args:
         settings: the effective settings.
         timeout: seconds allowed for connecting and the first call.
+        runtime: a ``temporalio.runtime.Runtime`` (one serving metrics: :func:`cadence.metrics.prometheus_runtime`);
+            default: the SDK's.
 
     Raises:
         NoServerError: nothing answers in time, or what answers is not a usable Temporal frontend.
@@ -76,7 +80,7 @@ async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT) -> Clien
         return await asyncio.wait_for(
             Client.connect(address, namespace=settings.namespace, tls=tls_config(settings),
                            api_key=settings.api_key or None, connect_timeout=timedelta(seconds=timeout),
-                           data_converter=converter or DataConverter.default),
+                           data_converter=converter or DataConverter.default, runtime=runtime),
             # The TCP timeout does not bound a server that accepts and then never answers.
             timeout + 1.0,
         )

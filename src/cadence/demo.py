@@ -16,6 +16,7 @@ from typing import Any
 from temporalio.client import Client
 
 from cadence import client as api
+from cadence import visibility
 
 _PEOPLE = [
     ("Maria", "Gonzalez", "Northwind Logistics", "America/Chicago", "VP Operations", "logistics"),
@@ -121,14 +122,14 @@ class DemoActor:
             await api.log_outcome(self.client, task["task_id"], outcome, notes=f"demo rep: {outcome.replace('_', ' ')}",
                                   learned=learned, by=task["assignee"])
             self.log(f"demo: {task['assignee']} logged {outcome} on {task['task_id']}")
-        async for row in api.list_leads(self.client, api.list_query(outcome="awaiting_acceptance"), limit=100):
+        async for row in api.list_leads(self.client, api.list_query(outcome=visibility.AWAITING_ACCEPTANCE), limit=100):
             if _roll(row.lead_id, "accept") < 80:
                 await api.accept(self.client, row.lead_id, note="demo: will call this week", by=row.owner or "sales")
                 self.log(f"demo: sales accepted lead {row.lead_id}")
             else:
                 await api.reject(self.client, row.lead_id, "demo: no budget this year", by=row.owner or "sales")
                 self.log(f"demo: sales rejected lead {row.lead_id}; back to nurture")
-        async for row in api.list_leads(self.client, api.list_query(outcome="active"), limit=100):
+        async for row in api.list_leads(self.client, api.list_query(outcome=visibility.ACTIVE), limit=100):
             if row.lead_id in self.replied or row.touches < 2 or _roll(row.lead_id, "reply") >= 25:
                 continue
             self.replied.add(row.lead_id)

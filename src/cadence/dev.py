@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cadence.errors import Refusal
 from cadence.server import EmbeddedServer, ServerError
 
 if TYPE_CHECKING:
     from cadence.config import Settings
 
 
-class DevError(Exception):
+class DevError(Refusal):
     """The dev stack cannot start; the message says what to do."""
 
 
@@ -37,6 +38,7 @@ class DevStack:
         from cadence.channels.activities import ChannelActivities
         from cadence.client import register_search_attributes
         from cadence.connect import connect
+        from cadence.metrics import prometheus_runtime
         from cadence.sink import SmtpSink
         from cadence.suppression import SuppressionList
         from cadence.worker import build_worker
@@ -60,13 +62,14 @@ class DevStack:
             except OSError as exc:
                 raise DevError(f"cannot start the SMTP sink on port {sink.port}: {exc.strerror or exc}; "
                                "pick another with --smtp-port") from None
-            client = await connect(self.settings)
+            runtime = prometheus_runtime(self.settings.metrics_address) if self.settings.metrics_address else None
+            client = await connect(self.settings, runtime=runtime)
             await register_search_attributes(client, self.settings.namespace)
             activities.suppression = SuppressionList(client, self.settings.task_queue)
             worker = build_worker(client, activities.all(),
                                   task_queue=self.settings.task_queue,
                                   max_cached_workflows=self.settings.worker_cache)
-            async with worker, self._gateway(client) as gateway_url:
+            async with worker, self._gateway(client, runtime) as gateway_url:
                 self._banner(sink, gateway_url)
                 tasks = []
                 if self.demo:
@@ -82,7 +85,7 @@ class DevStack:
             self.echo("stopped; state kept in " + self.server.database)
 
     @contextlib.asynccontextmanager
-    async def _gateway(self, client: Any) -> AsyncIterator[str | None]:
+    async def _gateway(self, client: Any, runtime: Any) -> AsyncIterator[str | None]:
         """The gateway on this process's loop (``gateway_port`` 0: none); yields its URL."""
         from cadence.gateway.app import Gateway, GatewayOptions
         from cadence.gateway.leads import LeadPort
@@ -97,8 +100,12 @@ class DevStack:
 
         gateway = Gateway(GatewayOptions(unsubscribe_secret=self.settings.unsubscribe_secret,
                                          quarantine_dir=self.settings.state_dir / "quarantine",
-                                         inbound_token=self.settings.inbound_token),
-                          LeadPort(connected, self.settings.task_queue))
+                                         inbound_token=self.settings.inbound_token,
+                                         users_file=self.settings.users_file, auth_header=self.settings.auth_header,
+                                         workspace_secret=self.settings.workspace_secret,
+                                         public_url=self.settings.public_url),
+                          LeadPort(connected, self.settings.task_queue),
+                          meter=runtime.metric_meter if runtime is not None else None)
         try:
             served = running(gateway, "127.0.0.1", self.settings.gateway_port, self.settings.gateway_smtp_port or None)
             url = await served.__aenter__()

@@ -12,15 +12,16 @@ unit-testable without a server.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 from typing import Any, Literal, Union
 
-from cadence import ir, schedule, templating
+from cadence import ir, schedule, templating, utc
+from cadence import vocabulary as vocab
+from cadence.errors import SUGGESTION_QUOTED, Refusal, did_you_mean
 from cadence.lead import LeadError, parse_lead
 
 MAX_TRANSITIONS = 500
@@ -47,7 +48,7 @@ class EngineError(Exception):
     """The plan cannot be interpreted any further (a defect, not bad input)."""
 
 
-class RejectedInput(ValueError):
+class RejectedInput(Refusal, ValueError):
     """Human input that must be refused: the message says why, in one line."""
 
 
@@ -90,6 +91,10 @@ class Wait:
 
     until: datetime | None
     summary: str
+    window: bool = False
+    """It waits for the send window (business hours, holidays, a lead out of office)."""
+    business_days: bool = False
+    """It counts business days (a wait or loop of business days, a task or acceptance deadline in them)."""
     kind: Literal["wait"] = "wait"
 
 
@@ -137,7 +142,7 @@ class LeadState:
     version: str
     started_at: str
     status: Literal["active", "paused", "ended"] = "active"
-    stage: str = "prequalify"
+    stage: str = vocab.PREQUALIFY
     phase: str = "prequalify"
     """prequalify | enter | window | waiting | loop_wait | task_open | ended."""
     pc: int = 0
@@ -148,7 +153,7 @@ class LeadState:
         default_factory=lambda: {"replies": 0, "connected_calls": 0, "callbacks": 0, "meetings": 0}
     )
     touches_by_channel: dict[str, int] = field(
-        default_factory=lambda: {"email": 0, "call": 0, "voicemail": 0, "letter": 0}
+        default_factory=lambda: dict.fromkeys(vocab.TOUCH_KINDS, 0)
     )
     visits: dict[str, int] = field(default_factory=dict)
     loops: dict[str, int] = field(default_factory=dict)
@@ -156,6 +161,8 @@ class LeadState:
     pending: list[dict[str, Any]] = field(default_factory=list)
     """Actions queued by events and human input, applied at the next decision."""
     stages: list[dict[str, Any]] = field(default_factory=list)
+    """One entry per stay: ``stage``, ``entered_at``, ``left_at``, ``why`` (words for people), and ``answer``
+    (:data:`~cadence.vocabulary.ACCEPTANCE_ANSWERS`) on the stay that follows a handoff sales answered or let lapse."""
     outcome: dict[str, Any] | None = None
     last_outcome: str | None = None
     email_blocked: str | None = None
@@ -164,7 +171,7 @@ class LeadState:
     """Cadences this lead went through before the current one."""
     next_action: dict[str, Any] | None = None
     acceptance: dict[str, Any] | None = None
-    """While sales decides: to, deadline, escalated, reason, sections, answer."""
+    """While sales decides: to, deadline, escalated, reason, sections, answer; ``lapsed`` once nobody answered in time."""
     event_ids: list[str] = field(default_factory=list)
     """Ids of the last :data:`MAX_EVENT_IDS` events taken (a Message-ID, a provider's event id): a
     redelivered event adds nothing to the history, also across continue-as-new."""
@@ -185,14 +192,6 @@ class LeadState:
 # ---------------------------------------------------------------- engine
 
 
-def _iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 class Engine:
     """Interprets ``plan`` for one lead.
 
@@ -211,21 +210,26 @@ class Engine:
     @classmethod
     def start(cls, plan: ir.Plan, lead: dict[str, Any], now: datetime, workflow_id: str = "") -> Engine:
         """A fresh lead entering ``plan`` at ``now``."""
-        state = LeadState(lead=dict(lead), cadence=plan.name, version=plan.sha256, started_at=_iso(now))
+        state = LeadState(lead=dict(lead), cadence=plan.name, version=plan.sha256, started_at=utc.iso(now))
         engine = cls(plan, state, workflow_id)
-        engine._enter_stage("prequalify", now, "enrolled")
+        engine._enter_stage(vocab.PREQUALIFY, now, "enrolled")
         return engine
 
     def switch_to(self, plan: ir.Plan, now: datetime, reason: str) -> None:
-        """Continue this lead on ``plan`` (a track), keeping history and qualification."""
+        """Continue this lead on ``plan`` (a track), keeping history and qualification.
+
+        Leaving a handoff sales rejected or nobody accepted, the track's stage entry records
+        that as its ``answer`` (:data:`~cadence.vocabulary.REJECTED`, :data:`~cadence.vocabulary.RECYCLED`).
+        """
         st = self.state
+        answer = _recycle_answer(st.acceptance)
         st.tracks.append(f"{st.cadence}@{st.version[:12]}")
         st.cadence, st.version = plan.name, plan.sha256
         st.pc, st.phase, st.wait_until, st.open_task = 0, "enter", None, None
         st.visits, st.loops, st.pending, st.acceptance = {}, {}, [], None
         self.plan = plan
         self._history(now, "stage", detail=f"moved to track {plan.name}: {reason}")
-        self._enter_stage(f"track:{plan.name}", now, reason)
+        self._enter_stage(vocab.track_stage(plan.name), now, reason, answer)
 
     # -- the decision -------------------------------------------------------
     def next_command(self, now: datetime) -> Command:
@@ -254,9 +258,9 @@ class Engine:
         if st.phase == "acceptance":
             return self._acceptance(now)
         if st.phase in ("waiting", "loop_wait", "window", "task_open"):
-            until = _parse(st.wait_until) if st.wait_until else now
+            until = utc.parse(st.wait_until) if st.wait_until else now
             if now < until:
-                return Wait(until, self._wait_summary(until))
+                return Wait(until, self._wait_summary(until), business_days=self._task_in_business_days())
             if st.phase == "waiting":
                 self._advance(now)
             elif st.phase == "loop_wait":
@@ -276,16 +280,18 @@ class Engine:
         st = self.state
         step = self._current()
         if step.kind in ir.TOUCH_KINDS:
-            away = _parse(st.away_until) if st.away_until else None
+            away = utc.parse(st.away_until) if st.away_until else None
             if away is not None and now < away:
                 back = schedule.next_window_start(self.plan.schedule, self.tz, away)
-                st.phase, st.wait_until = "window", _iso(back)
-                return Wait(back, f"out of office: {step.kind} {step.id} at {schedule.describe(back, self.tz)}")
+                st.phase, st.wait_until = "window", utc.iso(back)
+                return Wait(back, f"out of office: {step.kind} {step.id} at {schedule.describe(back, self.tz)}",
+                            window=True)
             if st.phase == "enter":
                 start = schedule.next_window_start(self.plan.schedule, self.tz, now)
                 if start > now:
-                    st.phase, st.wait_until = "window", _iso(start)
-                    return Wait(start, f"waiting for the send window: {step.kind} {step.id} at {schedule.describe(start, self.tz)}")
+                    st.phase, st.wait_until = "window", utc.iso(start)
+                    return Wait(start, f"waiting for the send window: {step.kind} {step.id} at {schedule.describe(start, self.tz)}",
+                                window=True)
                 st.phase = "touch"
             return self._touch(step, now)
         if isinstance(step, ir.GateStep):
@@ -298,12 +304,13 @@ class Engine:
                 return self._apply(step.then, now, f"loop {step.id} finished after {step.times} rounds")
             st.loops[step.id] = done + 1
             until = schedule.add_duration(self.plan.schedule, self.tz, now, step.every)
-            st.phase, st.wait_until = "loop_wait", _iso(until)
-            return Wait(until, f"round {done + 1}/{step.times} of {step.id}: {self._wait_summary(until, step.every)}")
+            st.phase, st.wait_until = "loop_wait", utc.iso(until)
+            return Wait(until, f"round {done + 1}/{step.times} of {step.id}: {self._wait_summary(until, step.every)}",
+                        business_days=step.every.unit == "business_days")
         if isinstance(step, ir.WaitStep):
             until = schedule.add_duration(self.plan.schedule, self.tz, now, step.duration)
-            st.phase, st.wait_until = "waiting", _iso(until)
-            return Wait(until, self._wait_summary(until, step.duration))
+            st.phase, st.wait_until = "waiting", utc.iso(until)
+            return Wait(until, self._wait_summary(until, step.duration), business_days=step.duration.unit == "business_days")
         if isinstance(step, ir.ActionStep):
             return self._apply(step.action, now, f"step {step.id}")
         raise EngineError(f"unknown step kind {step.kind!r}")
@@ -327,16 +334,14 @@ class Engine:
             return Touch(step.id, "email", iteration, f"touch {number}: email {step.id}" + (f" ({variant})" if variant else ""),
                          template, subject, variant)
         if isinstance(step, ir.LetterStep):
-            return Touch(step.id, "letter", iteration, f"touch {number}: letter {step.id}", step.template)
+            return Touch(step.id, "letter", iteration, f"touch {number}: letter {step.id}", step.template_path)
         if isinstance(step, ir.VoicemailStep) and step.mode == "drop":
-            return Touch(step.id, "voicemail", iteration, f"touch {number}: voicemail drop {step.id}", step.script)
+            return Touch(step.id, "voicemail", iteration, f"touch {number}: voicemail drop {step.id}", step.template_path)
         if isinstance(step, (ir.CallStep, ir.VoicemailStep)):
-            # "~" never occurs in lead ids or step ids: the workflow id can be read back from a task id.
-            task_id = f"{self.workflow_id or st.lead.get('id', 'lead')}~{step.id}~{iteration + 1}"
+            task_id = vocab.task_id_for(self.workflow_id or st.lead.get("id", "lead"), step.id, iteration + 1)
             due = schedule.add_duration(self.plan.schedule, self.tz, now, step.due)
-            template = step.brief if isinstance(step, ir.CallStep) else step.script
             channel: Literal["call", "voicemail"] = "call" if isinstance(step, ir.CallStep) else "voicemail"
-            return OpenTask(task_id, step.id, channel, self._assignee(step.assignee), due, iteration, template,
+            return OpenTask(task_id, step.id, channel, self._assignee(step.assignee), due, iteration, step.template_path,
                             step.outcomes, f"touch {number}: {channel} task {step.id} for {self._assignee(step.assignee)}")
         raise EngineError(f"step {step.id!r} is not a touch")
 
@@ -370,14 +375,14 @@ class Engine:
             "kind": command.channel,
             "step": command.step_id,
             "assignee": command.assignee,
-            "due_at": _iso(command.due_at),
-            "opened_at": _iso(now),
+            "due_at": utc.iso(command.due_at),
+            "opened_at": utc.iso(now),
             "brief": brief,
             "outcomes": list(command.outcomes),
         }
-        st.phase, st.wait_until = "task_open", _iso(command.due_at)
+        st.phase, st.wait_until = "task_open", utc.iso(command.due_at)
         self._history(now, "task", channel=command.channel, step=command.step_id, outcome="opened",
-                      by=command.assignee, detail=f"task {command.task_id} due {_iso(command.due_at)}")
+                      by=command.assignee, detail=f"task {command.task_id} due {utc.iso(command.due_at)}")
 
     def _task_missed(self, now: datetime) -> Command | None:
         st = self.state
@@ -409,7 +414,7 @@ class Engine:
         if task["task_id"] != task_id:
             raise RejectedInput(f"task {_shown(task_id)} is not open: the open task is {task['task_id']}")
         if outcome not in task["outcomes"]:
-            raise RejectedInput(f"unknown outcome {outcome!r}{_did_you_mean(outcome, task['outcomes'])}; "
+            raise RejectedInput(f"unknown outcome {outcome!r}{did_you_mean(outcome, task['outcomes'], SUGGESTION_QUOTED)}; "
                                 f"expected one of: {', '.join(task['outcomes'])}")
         self.check_learned(learned)
 
@@ -417,7 +422,7 @@ class Engine:
         """Refuse qualification facts naming attributes the cadence does not track."""
         for name, value in learned.items():
             if name not in self.plan.qualification:
-                raise RejectedInput(f"unknown qualification attribute {name!r}{_did_you_mean(name, self.plan.qualification)}; "
+                raise RejectedInput(f"unknown qualification attribute {name!r}{did_you_mean(name, self.plan.qualification, SUGGESTION_QUOTED)}; "
                                     f"expected one of: {', '.join(self.plan.qualification)}")
             if not isinstance(value, str) or not value.strip() or len(value) > 2000:
                 raise RejectedInput(f"qualification attribute {name!r} needs a text value of 1-2000 characters")
@@ -454,7 +459,7 @@ class Engine:
         """
         st = self.state
         if kind not in ir.SYSTEM_EVENT_KINDS:
-            raise RejectedInput(f"unknown event {kind!r}{_did_you_mean(kind, ir.SYSTEM_EVENT_KINDS)}; "
+            raise RejectedInput(f"unknown event {kind!r}{did_you_mean(kind, ir.SYSTEM_EVENT_KINDS, SUGGESTION_QUOTED)}; "
                                 f"expected one of: {', '.join(ir.SYSTEM_EVENT_KINDS)}")
         event_id = str(data.get("event_id") or "")[:300]
         if event_id:
@@ -484,7 +489,7 @@ class Engine:
         self._history(now, "event", outcome=kind, detail=detail, by=source)
         action = self.plan.handler(kind)
         if action is None and kind == "unsubscribe":
-            action = ir.DisqualifyAction("opted_out")
+            action = ir.DisqualifyAction(vocab.OPTED_OUT)
         if action is not None and not isinstance(action, ir.ContinueAction):
             self._queue(action, f"event {kind}", source)
 
@@ -520,8 +525,8 @@ class Engine:
         else:
             until = now + timedelta(days=ir.OUT_OF_OFFICE_PAUSE_DAYS)
             why = f"no return date found: {ir.OUT_OF_OFFICE_PAUSE_DAYS} days"
-        current = _parse(self.state.away_until) if self.state.away_until else None
-        self.state.away_until = _iso(max(until, current) if current else until)
+        current = utc.parse(self.state.away_until) if self.state.away_until else None
+        self.state.away_until = utc.iso(max(until, current) if current else until)
         detail = f"{str(data.get('detail', ''))[:300]} (touches wait until {self.state.away_until}: {why})".strip()
         self._history(now, "event", outcome="out_of_office", detail=detail, by=source)
 
@@ -545,7 +550,7 @@ class Engine:
         self.check_active()
         if reason not in self.plan.disqualify_reasons:
             raise RejectedInput(f"reason {reason!r} is not declared by cadence {self.plan.name}"
-                                f"{_did_you_mean(reason, self.plan.disqualify_reasons)}; expected one of: "
+                                f"{did_you_mean(reason, self.plan.disqualify_reasons, SUGGESTION_QUOTED)}; expected one of: "
                                 f"{', '.join(self.plan.disqualify_reasons)}")
 
     def disqualify(self, reason: str, note: str, by: str, now: datetime) -> None:
@@ -595,12 +600,12 @@ class Engine:
         answer = st.acceptance.get("answer") if st.acceptance else None
         deadline = self.answer_by(now)
         assert deadline is not None
-        st.acceptance = {"to": command.to, "deadline": _iso(deadline), "escalated": escalated,
+        st.acceptance = {"to": command.to, "deadline": utc.iso(deadline), "escalated": escalated,
                          "reason": command.reason, "sections": list(command.sections), "answer": answer}
-        st.phase, st.wait_until = "acceptance", _iso(deadline)
-        self._history(now, "stage", outcome="handed_off", by=command.by,
-                      detail=f"to {command.to}, to accept by {_iso(deadline)}: {command.reason}")
-        self._enter_stage("handed_off", now, command.reason)
+        st.phase, st.wait_until = "acceptance", utc.iso(deadline)
+        self._history(now, "stage", outcome=vocab.HANDED_OFF, by=command.by,
+                      detail=f"to {command.to}, to accept by {utc.iso(deadline)}: {command.reason}")
+        self._enter_stage(vocab.HANDED_OFF, now, command.reason)
 
     def answer_by(self, now: datetime) -> datetime | None:
         """By when sales must accept or reject a lead handed off at ``now``; ``None`` without acceptance."""
@@ -621,7 +626,7 @@ class Engine:
         pending = self.check_acceptance_answer()
         by = by or pending["to"]
         pending["answer"] = {"accepted": True, "by": by, "note": note}
-        self._history(now, "operator", outcome="accepted", by=by, detail=note)
+        self._history(now, "operator", outcome=vocab.ACCEPTED, by=by, detail=note)
 
     def check_reject(self, reason: str) -> dict[str, Any]:
         """The pending acceptance; refuses when the lead is not waiting for sales or ``reason`` is blank."""
@@ -635,7 +640,7 @@ class Engine:
         pending = self.check_reject(reason)
         by = by or pending["to"]
         pending["answer"] = {"accepted": False, "by": by, "note": reason}
-        self._history(now, "operator", outcome="rejected", by=by, detail=reason)
+        self._history(now, "operator", outcome=vocab.REJECTED, by=by, detail=reason)
 
     def _acceptance(self, now: datetime) -> Command:
         st = self.state
@@ -644,32 +649,37 @@ class Engine:
         assert acceptance is not None and pending is not None
         answer = pending.get("answer")
         if answer and answer["accepted"]:
-            return Finish("handoff", f"accepted by {answer['by'] or pending['to']}", to=pending["to"],
+            return Finish(vocab.HANDOFF, f"accepted by {answer['by'] or pending['to']}", to=pending["to"],
                           sections=tuple(pending["sections"]), by=answer["by"], deliver=False,
                           summary=f"accepted by {answer['by'] or pending['to']}")
         if answer:
             return SwitchTrack(acceptance.recycle, f"rejected by sales: {answer['note']}",
                                f"recycle to {acceptance.recycle}: rejected by sales")
-        until = _parse(st.wait_until) if st.wait_until else now
+        until = utc.parse(st.wait_until) if st.wait_until else now
         if now < until:
-            return Wait(until, f"waiting for {pending['to']} to accept the lead until {schedule.describe(until, self.tz)}")
+            return Wait(until, f"waiting for {pending['to']} to accept the lead until {schedule.describe(until, self.tz)}",
+                        business_days=acceptance.deadline.unit == "business_days")
         self._history(now, "stage", outcome="not_accepted", by=pending["to"],
                       detail=f"{pending['to']} did not accept by {pending['deadline']}")
         if acceptance.escalate_to and not pending["escalated"]:
             pending["escalated"] = True
-            return Finish("handoff", f"escalated: {pending['to']} did not accept in time", to=acceptance.escalate_to,
+            return Finish(vocab.HANDOFF, f"escalated: {pending['to']} did not accept in time", to=acceptance.escalate_to,
                           sections=tuple(pending["sections"]), summary=f"escalate to {acceptance.escalate_to}",
                           escalated_from=pending["to"], missed_deadline=pending["deadline"])
+        pending["lapsed"] = True  # nobody answered in time
         return SwitchTrack(acceptance.recycle, "nobody accepted the lead by the deadline",
                            f"recycle to {acceptance.recycle}: not accepted in time")
 
     def finished(self, command: Finish, now: datetime, detail: str = "") -> None:
         """Record that ``command`` (handoff or disqualification) was carried out."""
         st = self.state
-        ended = "disqualified" if command.outcome != "handoff" else ("accepted" if not command.deliver else "handed_off")
-        self._enter_stage(ended, now, command.reason)
+        if command.outcome != vocab.HANDOFF:
+            ended = vocab.DISQUALIFIED
+        else:
+            ended = vocab.HANDED_OFF if command.deliver else vocab.ACCEPTED
+        self._enter_stage(ended, now, command.reason, vocab.ACCEPTED if ended == vocab.ACCEPTED else "")
         st.status, st.phase, st.open_task, st.next_action = "ended", "ended", None, None
-        st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": _iso(now), "by": command.by}
+        st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": utc.iso(now), "by": command.by}
         self._history(now, "stage", outcome=command.outcome, detail=f"{command.reason} {detail}".strip(), by=command.by)
 
     # -- views ------------------------------------------------------------------
@@ -700,7 +710,7 @@ class Engine:
         """Values of :data:`cadence.context.CONDITION_NAMES` at ``now``."""
         st = self.state
         qualified = self.qualified()
-        started = _parse(st.started_at)
+        started = utc.parse(st.started_at)
         touches = sum(st.touches_by_channel.values())
         eng = st.engagement
         return {
@@ -766,7 +776,7 @@ class Engine:
         data.update(
             lead_id=self.state.lead.get("id"),
             position=self._step_id() if self.state.phase != "ended" else None,
-            now=_iso(now),
+            now=utc.iso(now),
             missing=[q for q in self.plan.qualification if q not in self.state.qualification],
             score=self.score(),
             touches=sum(self.state.touches_by_channel.values()),
@@ -778,9 +788,9 @@ class Engine:
     def _remember(self, command: Command, now: datetime) -> Command:
         st = self.state
         if isinstance(command, Wait):
-            st.next_action = None if command.until is None else {"what": command.summary, "at": _iso(command.until)}
+            st.next_action = None if command.until is None else {"what": command.summary, "at": utc.iso(command.until)}
         elif isinstance(command, (Touch, OpenTask)):
-            st.next_action = {"what": command.summary, "at": _iso(now)}
+            st.next_action = {"what": command.summary, "at": utc.iso(now)}
         return command
 
     def _current(self) -> ir.Step:
@@ -802,7 +812,7 @@ class Engine:
         wait = getattr(step, "wait", None)
         if wait is not None and wait.amount > 0:
             until = schedule.add_duration(self.plan.schedule, self.tz, now, wait)
-            self.state.phase, self.state.wait_until = "waiting", _iso(until)
+            self.state.phase, self.state.wait_until = "waiting", utc.iso(until)
         else:
             self._advance(now)
         return None
@@ -839,12 +849,12 @@ class Engine:
             return None
         if isinstance(action, ir.DisqualifyAction):
             st.open_task = None
-            return Finish("disqualified", action.reason, by=by, summary=f"disqualified: {action.reason} ({why})")
+            return Finish(vocab.DISQUALIFIED, action.reason, by=by, summary=f"disqualified: {action.reason} ({why})")
         if isinstance(action, ir.HandoffAction):
             st.open_task = None
             to = self._render_assignee(action.to, now)
-            self._enter_stage("sales_ready", now, why)
-            return Finish("handoff", why, to=to, sections=action.dossier, by=by, summary=f"hand off to {to} ({why})")
+            self._enter_stage(vocab.SALES_READY, now, why)
+            return Finish(vocab.HANDOFF, why, to=to, sections=action.dossier, by=by, summary=f"hand off to {to} ({why})")
         if isinstance(action, ir.TrackAction):
             st.open_task = None
             return SwitchTrack(action.track, why, f"move to long-term track {action.track} ({why})")
@@ -871,10 +881,10 @@ class Engine:
             if self._holds(rule.condition, ctx, now, "prequalify"):
                 note = rule.note or rule.condition
                 self._history(now, "gate", step="prequalify", outcome="rejected", detail=f"{rule.reason}: {note}")
-                return Finish("disqualified", rule.reason, summary=f"pre-qualification: {note}", by="prequalify")
+                return Finish(vocab.DISQUALIFIED, rule.reason, summary=f"pre-qualification: {note}", by="prequalify")
         self._history(now, "gate", step="prequalify", outcome="passed")
         st.phase, st.pc = "enter", 0
-        self._enter_stage("nurture" if not st.tracks else f"track:{self.plan.name}", now, "pre-qualified")
+        self._enter_stage(vocab.NURTURE if not st.tracks else vocab.track_stage(self.plan.name), now, "pre-qualified")
         return None
 
     def _variant(self, step: ir.EmailStep) -> tuple[str, str, str]:
@@ -918,24 +928,37 @@ class Engine:
 
     def _learn(self, learned: dict[str, str], by: str, now: datetime) -> None:
         for name, value in learned.items():
-            self.state.qualification[name] = {"value": value.strip(), "by": by, "at": _iso(now)}
+            self.state.qualification[name] = {"value": value.strip(), "by": by, "at": utc.iso(now)}
 
     def _history(self, now: datetime, kind: str, *, channel: str | None = None, step: str = "", outcome: str = "",
                  notes: str = "", by: str = "", detail: str = "") -> None:
-        self.state.history.append({"at": _iso(now), "kind": kind, "channel": channel, "step": step,
+        self.state.history.append({"at": utc.iso(now), "kind": kind, "channel": channel, "step": step,
                                    "outcome": outcome, "notes": notes, "by": by, "detail": detail})
 
-    def _enter_stage(self, stage: str, now: datetime, why: str) -> None:
+    def _enter_stage(self, stage: str, now: datetime, why: str, answer: str = "") -> None:
+        """Enter ``stage`` because of ``why`` (words for people); ``answer``: what sales did with the handoff
+        this stage follows (:data:`~cadence.vocabulary.ACCEPTANCE_ANSWERS`), recorded as a fact to read back."""
         st = self.state
         if st.stages and st.stages[-1]["stage"] == stage:
             return
         self._close_stage(now)
         st.stage = stage
-        st.stages.append({"stage": stage, "entered_at": _iso(now), "left_at": None, "why": why})
+        entry: dict[str, Any] = {"stage": stage, "entered_at": utc.iso(now), "left_at": None, "why": why}
+        if answer:
+            entry["answer"] = answer
+        st.stages.append(entry)
 
     def _close_stage(self, now: datetime) -> None:
         if self.state.stages and self.state.stages[-1]["left_at"] is None and self.state.status != "ended":
-            self.state.stages[-1]["left_at"] = _iso(now)
+            self.state.stages[-1]["left_at"] = utc.iso(now)
+
+    def _task_in_business_days(self) -> bool:
+        """Whether the open task's due time counts business days (``False`` when no task is open)."""
+        task = self.state.open_task
+        if self.state.phase != "task_open" or task is None:
+            return False
+        due = getattr(self.plan.step(task["step"]), "due", None)
+        return due is not None and due.unit == "business_days"
 
     def _wait_summary(self, until: datetime, duration: ir.Duration | None = None) -> str:
         st = self.state
@@ -950,9 +973,15 @@ def _shown(text: str) -> str:
     return text if isinstance(text, str) and text.isprintable() and len(text) <= 200 else repr(text)[:200]
 
 
-def _did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+def _recycle_answer(pending: dict[str, Any] | None) -> str:
+    """What sales did with a handoff the lead now leaves for a track: rejected it, let it lapse, or neither
+    (``""``: the lead moved for another reason, or was not waiting for sales)."""
+    if not pending:
+        return ""
+    answer = pending.get("answer")
+    if answer and not answer.get("accepted"):
+        return vocab.REJECTED
+    return vocab.RECYCLED if pending.get("lapsed") else ""
 
 
 __all__ = [

@@ -17,6 +17,8 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
+from cadence import vocabulary as vocab
+
 PLAN_FORMAT = 1
 """Version of the Plan's JSON shape (not of a cadence)."""
 
@@ -44,17 +46,10 @@ DEFAULT_QUALIFICATION: tuple[str, ...] = (
     "competition",
     "urgency",
 )
-"""The ten attributes of a fully qualified lead (domain.md), in order."""
+"""The ten attributes of a fully qualified lead, in order."""
 
-DEFAULT_CALL_OUTCOMES: tuple[str, ...] = (
-    "connected",
-    "voicemail_left",
-    "no_answer",
-    "wrong_number",
-    "call_back_later",
-    "meeting_booked",
-    "not_interested",
-)
+DEFAULT_CALL_OUTCOMES: tuple[str, ...] = vocab.CALL_OUTCOMES
+DEFAULT_VOICEMAIL_OUTCOMES: tuple[str, ...] = vocab.VOICEMAIL_OUTCOMES
 
 
 @dataclass(frozen=True)
@@ -69,6 +64,10 @@ class Duration:
     def __str__(self) -> str:
         unit = self.unit.replace("_", " ")
         return f"{self.amount} {unit[:-1] if self.amount == 1 else unit}"
+
+
+DEFAULT_CALL_DUE = Duration(*vocab.CALL_DUE)  # type: ignore[arg-type]
+DEFAULT_VOICEMAIL_DUE = Duration(*vocab.VOICEMAIL_DUE)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -182,6 +181,11 @@ class EmailStep:
     """What happens when the email could not be sent within ``retry_for``."""
     kind: Literal["email"] = "email"
 
+    @property
+    def template_path(self) -> str:
+        """The body template without variants (:attr:`template`); every touch step has this accessor."""
+        return self.template
+
 
 @dataclass(frozen=True)
 class OutcomeRule:
@@ -209,6 +213,11 @@ class CallStep:
     wait: Duration | None = None
     kind: Literal["call"] = "call"
 
+    @property
+    def template_path(self) -> str:
+        """The template a touch renders (:attr:`brief`); every touch step has this accessor."""
+        return self.brief
+
 
 @dataclass(frozen=True)
 class VoicemailStep:
@@ -217,13 +226,18 @@ class VoicemailStep:
     id: str
     script: str
     mode: Literal["person", "drop"] = "person"
-    assignee: str = "owner"
-    due: Duration = Duration(1, "business_days")
-    outcomes: tuple[str, ...] = ("voicemail_left", "connected", "no_answer", "wrong_number")
+    assignee: str = vocab.DEFAULT_ASSIGNEE
+    due: Duration = DEFAULT_VOICEMAIL_DUE
+    outcomes: tuple[str, ...] = DEFAULT_VOICEMAIL_OUTCOMES
     on_outcome: tuple[OutcomeRule, ...] = ()
     on_missed: Action = ContinueAction()
     wait: Duration | None = None
     kind: Literal["voicemail"] = "voicemail"
+
+    @property
+    def template_path(self) -> str:
+        """The template a touch renders (:attr:`script`); every touch step has this accessor."""
+        return self.script
 
 
 @dataclass(frozen=True)
@@ -236,6 +250,11 @@ class LetterStep:
     return_address: str = ""
     wait: Duration | None = None
     kind: Literal["letter"] = "letter"
+
+    @property
+    def template_path(self) -> str:
+        """The template a touch renders (:attr:`template`); every touch step has this accessor."""
+        return self.template
 
 
 @dataclass(frozen=True)
@@ -286,7 +305,18 @@ class ActionStep:
 
 
 Step = Union[EmailStep, CallStep, VoicemailStep, LetterStep, GateStep, LoopStep, WaitStep, ActionStep]
-TOUCH_KINDS: tuple[str, ...] = ("email", "call", "voicemail", "letter")
+TouchStep = Union[EmailStep, CallStep, VoicemailStep, LetterStep]
+TOUCH_STEPS: tuple[type, ...] = (EmailStep, CallStep, VoicemailStep, LetterStep)
+"""The touch step classes (``isinstance(step, TOUCH_STEPS)``); their kinds are :data:`TOUCH_KINDS`."""
+TOUCH_KINDS: tuple[str, ...] = vocab.TOUCH_KINDS
+
+
+def template_paths(step: Step) -> tuple[str, ...]:
+    """Every template ``step`` may render: its :attr:`~EmailStep.template_path` and its variants'."""
+    if not isinstance(step, TOUCH_STEPS):
+        return ()
+    variants = tuple(v.template for v in step.variants) if isinstance(step, EmailStep) else ()
+    return (step.template_path, *variants)  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- plan
@@ -425,8 +455,8 @@ def plan_to_wire(plan: Plan) -> dict[str, Any]:
     """``plan`` as compact data for a workflow input: fields at their default are left out.
 
     :func:`plan_from_dict` restores them, so the Plan (and its sha256, taken over
-    :func:`plan_to_dict`) is the same; every lead's start event and every cached
-    lead's input are about a third smaller.
+    :func:`plan_to_dict`) is the same, and every lead's start event and every cached
+    lead's input carry only what differs from the defaults.
     """
     return _to_wire(plan)
 
@@ -574,8 +604,11 @@ __all__ = [
     "BusinessHours",
     "CallStep",
     "ContinueAction",
+    "DEFAULT_CALL_DUE",
     "DEFAULT_CALL_OUTCOMES",
     "DEFAULT_QUALIFICATION",
+    "DEFAULT_VOICEMAIL_DUE",
+    "DEFAULT_VOICEMAIL_OUTCOMES",
     "DisqualifyAction",
     "Duration",
     "EVENT_KINDS",
@@ -597,7 +630,9 @@ __all__ = [
     "Schedule",
     "Step",
     "TOUCH_KINDS",
+    "TOUCH_STEPS",
     "TemplateSource",
+    "TouchStep",
     "TrackAction",
     "VoicemailStep",
     "WaitStep",
@@ -609,4 +644,5 @@ __all__ = [
     "plan_to_dict",
     "plan_to_wire",
     "seal",
+    "template_paths",
 ]

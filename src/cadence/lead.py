@@ -11,6 +11,8 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from cadence.errors import Refusal
+
 STANDARD_FIELDS: tuple[str, ...] = (
     "id",
     "first_name",
@@ -47,7 +49,7 @@ _PHONE_RE = re.compile(r"^\+?[0-9 ().-]{6,25}$")
 _FIELD_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-class LeadError(ValueError):
+class LeadError(Refusal, ValueError):
     """A lead record is unusable; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[str]) -> None:

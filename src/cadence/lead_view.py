@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cadence import schedule
+from cadence import schedule, utc
+from cadence import visibility as sa
 from cadence.engine import Engine
+from cadence.vocabulary import DISQUALIFIED
 
 
 def attribute_values(engine: Engine, next_action_at: datetime | None) -> dict[str, Any]:
@@ -23,25 +25,30 @@ def attribute_values(engine: Engine, next_action_at: datetime | None) -> dict[st
     """
     st = engine.state
     outcome = st.outcome or {}
-    status = "paused" if st.status == "paused" else "awaiting_acceptance" if st.phase == "acceptance" else "active"
+    if st.status == "paused":
+        running = sa.PAUSED
+    else:
+        running = sa.AWAITING_ACCEPTANCE if st.phase == "acceptance" else sa.ACTIVE
     return {
-        "CadenceName": engine.plan.name,
-        "CadenceVersion": engine.plan.short_version,
-        "CadenceStage": st.stage,
-        "CadenceTouches": sum(st.touches_by_channel.values()),
-        "CadenceScore": engine.score(),
-        "CadenceNextActionAt": next_action_at if st.status != "ended" else None,
-        "CadenceOutcome": outcome.get("kind", "") or status,
-        "CadenceReason": outcome.get("reason", "") if outcome.get("kind") == "disqualified" else "",
-        "CadenceOwner": str(st.lead.get("owner", "")),
-        "CadenceSource": str(st.lead.get("source", "")),
-        "CadenceOpenTask": (st.open_task or {}).get("kind", ""),
+        sa.NAME: engine.plan.name,
+        sa.VERSION: engine.plan.short_version,
+        sa.STAGE: st.stage,
+        sa.TOUCHES: sum(st.touches_by_channel.values()),
+        sa.SCORE: engine.score(),
+        sa.NEXT_ACTION_AT: next_action_at if st.status != "ended" else None,
+        sa.OUTCOME: outcome.get("kind", "") or running,
+        sa.REASON: outcome.get("reason", "") if outcome.get("kind") == DISQUALIFIED else "",
+        sa.OWNER: str(st.lead.get("owner", "")),
+        sa.SOURCE: str(st.lead.get("source", "")),
+        sa.OPEN_TASK: (st.open_task or {}).get("kind", ""),
     }
 
 
 def stage_log(engine: Engine) -> list[list[Any]]:
-    """The compact stage log of the workflow memo: ``[stage, entered_at, left_at, why]`` per stage."""
-    return [[x["stage"], x["entered_at"], x["left_at"], x["why"]] for x in engine.state.stages]
+    """The compact stage log of the workflow memo: ``[stage, entered_at, left_at, why]`` per stage, and
+    ``answer`` fifth where the engine recorded sales' answer (:data:`cadence.vocabulary.ACCEPTANCE_ANSWERS`)."""
+    return [[x["stage"], x["entered_at"], x["left_at"], x["why"], *([x["answer"]] if x.get("answer") else [])]
+            for x in engine.state.stages]
 
 
 def details_markdown(engine: Engine, now: datetime) -> str:
@@ -56,7 +63,7 @@ def details_markdown(engine: Engine, now: datetime) -> str:
     if st.outcome:
         lines.append(f"**Outcome:** {st.outcome['kind']} — {st.outcome['reason']}" + (f" → {st.outcome['to']}" if st.outcome.get("to") else ""))
     elif st.next_action:
-        at = datetime.fromisoformat(st.next_action["at"].replace("Z", "+00:00"))
+        at = utc.parse(st.next_action["at"])
         lines.append(f"**Next:** {st.next_action['what']} ({schedule.describe(at, engine.tz)})")
     if st.open_task:
         lines.append(f"**Open task:** {st.open_task['kind']} `{st.open_task['task_id']}` for {st.open_task['assignee']},"

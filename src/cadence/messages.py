@@ -10,9 +10,10 @@ them). Temporal's JSON converter serialises them; fields hold JSON types.
 from dataclasses import dataclass, field
 from typing import Any
 
+from cadence.vocabulary import WORKFLOW_ID_PREFIX, workflow_id_for
+
 WORKFLOW_NAME = "CadenceNurture"
 DEFAULT_TASK_QUEUE = "cadence"
-WORKFLOW_ID_PREFIX = "lead-"
 
 # Names of the workflow's message handlers (clients use them by name).
 SIGNAL_EVENT = "event"
@@ -33,11 +34,6 @@ INTERPRETER_GENERATION = 1
 Raise it only in a release after the one that added the patches, once every
 worker runs them: a worker refuses leads of a generation it does not know.
 """
-
-
-def workflow_id_for(lead_id: str) -> str:
-    """Workflow id of a lead's nurture: one active nurture per lead."""
-    return f"{WORKFLOW_ID_PREFIX}{lead_id}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +134,6 @@ class UpdateResult:
 
     ok: bool
     message: str
-    state: dict[str, Any] = field(default_factory=dict)
 
 
 __all__ = [

@@ -374,18 +374,12 @@ def describe(at: datetime, tz: str) -> str:
     return f"{local:%a} {local.day} {local:%b %H:%M} {tz}"
 
 
-def describe_duration(duration: Duration) -> str:
-    """A duration as people write it: ``5 days``, ``1 business day``, ``90 minutes``."""
-    return str(duration)
-
-
 __all__ = [
     "HOLIDAY_SETS",
     "HOLIDAY_YEARS",
     "add_duration",
     "business_days_between",
     "describe",
-    "describe_duration",
     "holiday_dates",
     "in_window",
     "is_valid_timezone",

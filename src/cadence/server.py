@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cadence.errors import Refusal
 from cadence.server_watchdog import alive as _pid_alive
 from cadence.server_watchdog import stop as _stop_pid
 from cadence.visibility import SEARCH_ATTRIBUTES
@@ -41,7 +42,7 @@ STOP_TIMEOUT = 10.0
 """Seconds allowed for a graceful stop before the process is killed."""
 
 
-class ServerError(Exception):
+class ServerError(Refusal):
     """The embedded server cannot start or run; the message is one line for the user."""
 
 

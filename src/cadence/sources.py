@@ -20,6 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
+from cadence.errors import Refusal
 from cadence.lead import Lead, LeadError, parse_lead
 
 MAX_LINE_BYTES = 64 * 1024
@@ -32,7 +33,7 @@ _SNIFF_ROWS = 20
 _FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
-class SourceError(Exception):
+class SourceError(Refusal):
     """The file as a whole cannot be read (missing, wrong format, bad mapping)."""
 
 

@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from temporalio.client import Client, RPCError, WorkflowExecutionStatus
@@ -22,6 +22,8 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCStatusCode
 
+from cadence import utc
+from cadence.errors import Refusal
 from cadence.messages import (
     DEFAULT_TASK_QUEUE,
     SUPPRESSION_ID_PREFIX,
@@ -40,7 +42,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a
 _LOCAL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
 
 
-class SuppressionError(ValueError):
+class SuppressionError(Refusal, ValueError):
     """A pattern that is neither an address nor ``*@domain``; the message says so in one line."""
 
 
@@ -98,7 +100,7 @@ async def add(client: Client, pattern: str, reason: str, *, by: str = "", source
     if reason not in REASONS:
         raise SuppressionError(f"reason {reason!r} is not one of {', '.join(REASONS)}")
     entry = SuppressionEntry(pattern=canonical, reason=reason, by=by, source_id=source_id, note=note[:300],
-                             at=(now or datetime.now(timezone.utc)).isoformat().replace("+00:00", "Z"))
+                             at=utc.iso(now) if now else utc.now())
     try:
         handle = await client.start_workflow(
             # Started empty: the update below records the entry, once, whoever started the workflow.

@@ -21,6 +21,20 @@ class TemplateError(Exception):
     """A template or condition failed to parse or render; the message says where."""
 
 
+_RUNTIME_ERRORS = (jinja2.UndefinedError, jinja2.exceptions.SecurityError, TypeError, ValueError, ArithmeticError,
+                   LookupError, MemoryError, RecursionError)
+"""What rendering or evaluating untrusted text can raise: each becomes a :class:`TemplateError`."""
+
+
+def _failed(where: str, exc: Exception) -> TemplateError:
+    """The :class:`TemplateError` for ``exc`` (one of :data:`_RUNTIME_ERRORS`) raised at ``where``."""
+    if isinstance(exc, jinja2.UndefinedError):
+        return TemplateError(f"{where}: {exc.message}")
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return TemplateError(f"{where}: blocked by the sandbox: {exc}")
+    return TemplateError(f"{where}: {type(exc).__name__}: {exc}")
+
+
 def _select_autoescape(name: str | None) -> bool:
     return bool(name) and (name.endswith(".html.j2") or name.endswith(".html"))
 
@@ -47,12 +61,8 @@ def render(source: str, context: Mapping[str, Any], *, name: str = "<string>") -
         return _template(source, name).render(dict(context))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{name}:{exc.lineno}: {exc.message}") from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"{name}: {exc.message}") from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"{name}: blocked by the sandbox: {exc}") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError, RecursionError) as exc:
-        raise TemplateError(f"{name}: {type(exc).__name__}: {exc}") from None
+    except _RUNTIME_ERRORS as exc:
+        raise _failed(name, exc) from None
 
 
 @lru_cache(maxsize=512)
@@ -97,12 +107,8 @@ def evaluate(source: str, context: Mapping[str, Any]) -> bool:
     expr = compile_condition(source)
     try:
         return bool(expr(**context))
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"expression {source!r}: {exc.message}") from None
-    except jinja2.exceptions.SecurityError as exc:
-        raise TemplateError(f"expression {source!r}: blocked by the sandbox: {exc}") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, MemoryError, RecursionError) as exc:
-        raise TemplateError(f"expression {source!r}: {type(exc).__name__}: {exc}") from None
+    except _RUNTIME_ERRORS as exc:
+        raise _failed(f"expression {source!r}", exc) from None
 
 
 __all__ = ["TemplateError", "compile_condition", "environment", "evaluate", "render", "template_names"]

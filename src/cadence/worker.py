@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import importlib.abc
 import importlib.machinery
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -45,9 +46,8 @@ class WorkflowCodeCache(importlib.abc.MetaPathFinder):
 
     The workflow sandbox re-imports a workflow's module for every run it starts
     or replays. Without a bytecode cache (``PYTHONDONTWRITEBYTECODE``, usual in
-    containers) each of those imports compiled ``workflows/nurture.py`` again,
-    about 8 ms per lead on this project's 2-core machine, and each kept its own
-    copy of the code. Sharing the code objects is safe: they are immutable, and
+    containers) each of those imports would compile ``workflows/nurture.py`` again
+    (a cost per lead: benchmarks/README.md) and keep its own copy of the code. Sharing the code objects is safe: they are immutable, and
     every import still executes them into a fresh module. It also pins the code
     the worker started with if the file changes on disk while it runs.
     """
@@ -101,14 +101,30 @@ def build_worker(client: Client, activities: Sequence[Any], task_queue: str = DE
 
 
 async def run_until_signalled(worker: Worker) -> None:
-    """Run ``worker`` until SIGINT or SIGTERM, then shut it down gracefully."""
+    """Run ``worker`` until SIGINT or SIGTERM, then shut it down gracefully.
+
+    A worker started by a :class:`cadence.worker_pool.WorkerPool` also exits, at once, when its
+    supervisor is killed outright: no worker outlives its launcher.
+    """
+    from cadence.worker_pool import supervisor_gone
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    async with worker:
-        await stop.wait()
+
+    async def orphaned() -> None:
+        while not supervisor_gone():
+            await asyncio.sleep(0.2)
+        os._exit(70)  # like the supervisor's own end: unfinished activities are retried elsewhere
+
+    watch = asyncio.create_task(orphaned())
+    try:
+        async with worker:
+            await stop.wait()
+    finally:
+        watch.cancel()
 
 
 __all__ = [

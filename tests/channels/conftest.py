@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from temporalio.testing import ActivityEnvironment
 
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
-from tests.conftest import Mailbox, Webhook, free_port
+from tests.conftest import Mailbox, SmtpServer, Webhook
 
 
 class CollectingHandler(Mailbox):
@@ -28,14 +27,8 @@ class CollectingHandler(Mailbox):
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[CollectingHandler, int]]:
-    handler = CollectingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with SmtpServer(CollectingHandler()) as server:
+        yield server.handler, server.port
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from cadence.channels.ids import message_id_for, workflow_of_message_id
 from cadence.channels.signing import lead_of_token
 from cadence.channels.requests import EmailRequest, EmailResult, Rendered
 from cadence.channels.settings import ChannelSettings
+from tests.conftest import free_port
 
-from .conftest import LEAD, free_port, run
+from .conftest import LEAD, run
 
 BODY = Rendered(
     "emails/case-study.html.j2",

@@ -13,8 +13,9 @@ from temporalio.exceptions import ApplicationError
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.requests import HandoffRequest, HandoffResult
 from cadence.channels.settings import ChannelSettings
+from tests.conftest import free_port
 
-from .conftest import LEAD, free_port, run
+from .conftest import LEAD, run
 from .test_dossier import STATE
 
 

@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import free_port
+from tests.conftest import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CADENCE = ROOT / "tests" / "e2e" / "cadences" / "crash-test.yaml"
@@ -92,10 +91,8 @@ async def crash_run(leads: int, kills: int, seed: int = 7, restart_server: bool 
                                 ui_port=None)
         server.start()
         recorder = Recorder()
-        smtp_port = free_port()
-        smtp = Controller(recorder, hostname="127.0.0.1", port=smtp_port)
-        smtp.start()
-        env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_SMTP_PORT": str(smtp_port),
+        smtp = SmtpServer(recorder).start()
+        env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_SMTP_PORT": str(smtp.port),
                "CADENCE_STATE_DIR": str(tmp / "state"), "CADENCE_TASK_QUEUE": "crash"}
 
         def start_worker() -> subprocess.Popen[bytes]:

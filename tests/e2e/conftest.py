@@ -21,6 +21,7 @@ from tests.conftest import Mailbox, Webhook, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from cadence.cli.main import run; run()"]
+WORKER_PROCESSES = 2
 
 
 @dataclass
@@ -33,6 +34,26 @@ class Stack:
     webhook: Webhook
     gateway_url: str = ""
     """``http://127.0.0.1:PORT`` of ``cadence gateway`` when the stack runs one."""
+
+    def metrics(self) -> list[tuple[str, dict[str, str], float]]:
+        """The workers' Prometheus samples now, cadence's own only: ``(name, labels, value)``."""
+        import re
+
+        import httpx
+
+        host, _, port = self.env["CADENCE_METRICS_ADDRESS"].rpartition(":")
+        text = "\n".join(httpx.get(f"http://{host}:{int(port) + i}/metrics", timeout=5).text
+                         for i in range(WORKER_PROCESSES))  # each worker process serves its own port
+        samples = []
+        for line in text.splitlines():
+            if found := re.fullmatch(r"(cadence_\w+)\{(.*)\} (\S+)", line):
+                labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', found.group(2)))
+                samples.append((found.group(1), labels, float(found.group(3))))
+        return samples
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of ``name``'s samples whose labels include ``labels``."""
+        return sum(v for n, have, v in self.metrics() if n == name and labels.items() <= have.items())
 
     @property
     def outbox(self) -> Path:
@@ -74,9 +95,10 @@ def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.
 
 
 @contextlib.contextmanager
-def running_stack(tmp: Path, webhook: Webhook | None = None, gateway: bool = False) -> Iterator[Stack]:
-    """Start the stack in ``tmp`` (with ``cadence gateway`` as a process too, when asked); on the way
-    out the worker (and the gateway) must shut down gracefully."""
+def running_stack(tmp: Path, webhook: Webhook | None = None, gateway: bool = False,
+                  extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Start the stack in ``tmp`` (with ``cadence gateway`` as a process too, when asked, and ``extra_env``
+    for every process); on the way out the worker (and the gateway) must shut down gracefully."""
     server = EmbeddedServer(state_dir=tmp / "state", database=":memory:", port=free_port(), ui_port=None)
     server.start()
     mailbox = Mailbox()
@@ -96,13 +118,20 @@ def running_stack(tmp: Path, webhook: Webhook | None = None, gateway: bool = Fal
         # Fewer leads in memory than in flight: leads are evicted and rebuilt from history as they act.
         "CADENCE_WORKER_CACHE": "2",
         "CADENCE_UNSUBSCRIBE_SECRET": "e2e-signing-key",
+        "CADENCE_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
     }
     gateway_port = free_port()
     if gateway:
         env["CADENCE_UNSUBSCRIBE_URL"] = f"http://127.0.0.1:{gateway_port}/unsubscribe"
-    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], env=env, cwd=tmp,
+        env["CADENCE_PUBLIC_URL"] = f"http://127.0.0.1:{gateway_port}"
+    env.update(extra_env or {})
+    # Two worker processes under one supervisor, as `cadence worker` runs on a 2-core machine.
+    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "--processes", str(WORKER_PROCESSES)],
+                              env=env, cwd=tmp,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    served = subprocess.Popen([*CLI, "gateway", "--port", str(gateway_port)], env=env, cwd=tmp,
+    gateway_env = {**env, "CADENCE_METRICS_ADDRESS": f"127.0.0.1:{free_port()}"}  # its own /metrics
+    served = subprocess.Popen([*CLI, "gateway", "--port", str(gateway_port), "--smtp-port", str(free_port())],
+                              env=gateway_env, cwd=tmp,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) if gateway else None
     try:
         stack = Stack(env, mailbox, tmp, hook, f"http://127.0.0.1:{gateway_port}" if gateway else "")

@@ -113,3 +113,15 @@ def test_escalation_late_accept_rejection_and_recycling(stack: Stack) -> None:
         "accepted": 2, "rejected": 1, "recycled": 1, "pending": 0}
     assert acceptance["rate"] == 0.5
     assert acceptance["days_to_accept"] is not None and acceptance["days_to_accept"] > 0
+
+
+def test_the_workers_metrics_count_what_happened(stack: Stack) -> None:
+    # Runs after the scenario above on the same worker: every lead there has ended.
+    lead_emails = [m for m in stack.mailbox.messages() if str(m["To"]).endswith("@buyer.example>")]
+    assert stack.metric("cadence_touches_total", channel="email", outcome="sent") == len(lead_emails) == 8
+    assert stack.metric("cadence_leads_ended_total", outcome="handoff", reason="") == 2
+    assert stack.metric("cadence_leads_ended_total", outcome="disqualified", reason="no_response") == 2
+    assert stack.metric("cadence_handoffs_delivered_total", delivery="handoff") == 4
+    assert stack.metric("cadence_handoffs_delivered_total", delivery="escalation") == 2
+    labels = {value for _name, have, _v in stack.metrics() for value in have.values()}
+    assert not any("@" in value for value in labels)  # no personal data

@@ -45,7 +45,7 @@ def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> No
     leads.write_text(CSV, encoding="utf-8")
     first = stack.cli("enroll", "--cadence", str(CADENCE), str(leads), "--time-scale", "60", "--json",
                       "--map", "id=Lead ID", ok=False)
-    assert first.returncode == 1, first.stderr  # one row was rejected
+    assert first.returncode == 1 and first.stdout, first.stderr  # one row was rejected
     summary = json.loads(first.stdout)
     assert (summary["enrolled"], summary["already_enrolled"], summary["rejected"]) == (3, 0, 1)
     rejects = [json.loads(line) for line in Path(summary["rejects_file"]).read_text().splitlines()]

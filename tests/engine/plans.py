@@ -28,14 +28,7 @@ def make_plan(steps: list[ir.Step], *, schedule: ir.Schedule = ALWAYS, events: t
 
 
 def _paths(step: ir.Step) -> list[str]:
-    out = []
-    for attr in ("template", "brief", "script"):
-        value = getattr(step, attr, None)
-        if value:
-            out.append(value)
-    for v in getattr(step, "variants", ()):
-        out.append(v.template)
-    return out
+    return [p for p in ir.template_paths(step) if p]
 
 
 def email(step_id: str, wait: int | None = None, **kw: object) -> ir.EmailStep:

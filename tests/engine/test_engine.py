@@ -266,6 +266,7 @@ def test_track_switch_keeps_history():
     assert engine.state.touches_by_channel["email"] == 2
     assert engine.state.tracks == [f"test-cadence@{plan.sha256[:12]}"]
     assert "track:stale-monthly" in [s["stage"] for s in engine.state.stages]
+    assert not any("answer" in s for s in engine.state.stages)  # no handoff was answered
 
 
 def test_ab_variant_is_deterministic_per_lead():
@@ -341,6 +342,7 @@ def test_sales_accepts_a_handed_off_lead():
                            summary="accepted by dana")
     engine.finished(final, T0 + timedelta(hours=5))
     assert [s["stage"] for s in engine.state.stages][-3:] == ["sales_ready", "handed_off", "accepted"]
+    assert [s.get("answer") for s in engine.state.stages][-3:] == [None, None, "accepted"]
 
 
 def test_an_answer_without_a_name_is_recorded_as_the_assignees_never_a_tools():
@@ -365,6 +367,10 @@ def test_a_rejected_lead_is_recycled_with_its_history():
                               "recycle to stale-monthly: rejected by sales")
     with pytest.raises(RejectedInput, match="is not waiting for sales to accept it"):
         engine.accept("dana", "", T0)
+    engine.switch_to(engine.plan.track("stale-monthly"), T0, cmd.reason)
+    # The answer is a recorded fact, not words to parse: the report reads ``answer``.
+    assert engine.state.stages[-1] == {"stage": "track:stale-monthly", "entered_at": "2026-11-02T14:00:00Z",
+                                       "left_at": None, "why": cmd.reason, "answer": "rejected"}
 
 
 def test_no_answer_escalates_once_then_recycles():
@@ -378,6 +384,8 @@ def test_no_answer_escalates_once_then_recycles():
     engine.handed_off(escalation, later)
     recycle = engine.next_command(later + timedelta(days=2))
     assert isinstance(recycle, SwitchTrack) and recycle.reason == "nobody accepted the lead by the deadline"
+    engine.switch_to(engine.plan.track("stale-monthly"), later + timedelta(days=2), recycle.reason)
+    assert engine.state.stages[-1]["answer"] == "recycled"
     misses = [h["detail"] for h in engine.state.history if h["outcome"] == "not_accepted"]
     assert misses == ["dana@seller.example did not accept by 2026-11-04T14:00:00Z",
                       "queue:managers did not accept by 2026-11-06T14:00:00Z"]

@@ -80,3 +80,20 @@ async def test_the_http_door_wants_its_token_and_a_bounded_body(tmp_path: Path) 
     async with running(off, port=0) as url, httpx.AsyncClient(base_url=url) as http:
         closed = await http.post("/inbound/mime", content=STRANGER, headers={"Authorization": f"Bearer {TOKEN}"})
         assert (closed.status_code, closed.text) == (404, "inbound HTTP is off: set CADENCE_INBOUND_TOKEN\n")
+
+
+async def test_the_gateway_counts_what_it_took_on_its_metrics_endpoint(tmp_path: Path) -> None:
+    from cadence.metrics import prometheus_runtime
+
+    address = f"127.0.0.1:{free_port()}"
+    runtime = prometheus_runtime(address)
+    gateway = Gateway(GatewayOptions(quarantine_dir=tmp_path / "quarantine"), LeadPort(_down),
+                      meter=runtime.metric_meter)
+    port = free_port()
+    async with running(gateway, port=0, smtp_port=port):
+        for _ in range(2):
+            await aiosmtplib.send(STRANGER, sender="x@elsewhere.example", recipients=["n@seller.example"],
+                                  hostname="127.0.0.1", port=port)
+    text = httpx.get(f"http://{address}/metrics").text
+    [line] = [line for line in text.splitlines() if line.startswith("cadence_inbound_messages_total{")]
+    assert 'outcome="quarantined"' in line and 'source="smtp"' in line and line.endswith(" 2")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from temporalio.client import Client
 
 from cadence import client as api
@@ -26,7 +25,7 @@ from cadence.report.collect import collect, report_query
 from cadence.report.figures import compute
 from cadence.server import EmbeddedServer
 from cadence.worker import build_worker
-from tests.workflow.conftest import Mailbox, free_port
+from tests.conftest import SmtpServer, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,13 +45,10 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Embed
     tmp = tmp_path_factory.mktemp("report")
     server = EmbeddedServer(state_dir=tmp / "state", database=":memory:", port=free_port(), ui_port=None)
     server.start()
-    smtp_port = free_port()
-    controller = Controller(Mailbox(), hostname="127.0.0.1", port=smtp_port)
-    controller.start()
     try:
-        yield server, smtp_port, tmp
+        with SmtpServer() as smtp:
+            yield server, smtp.port, tmp
     finally:
-        controller.stop()
         server.stop()
 
 

@@ -34,7 +34,7 @@ def test_a_record_from_the_workflow_memo():
     assert record.answer_to_handoff(datetime(2026, 12, 1, tzinfo=timezone.utc)) == "untracked"
     assert record.stage_at(datetime(2026, 11, 10, tzinfo=timezone.utc)) == "nurture"
     assert record.stage_at(datetime(2026, 11, 1, tzinfo=timezone.utc)) is None
-    assert record.lost_at is None and record.ended_by(datetime(2026, 11, 21, tzinfo=timezone.utc))
+    assert record.lost_at is None and record.ended_at == datetime(2026, 11, 20, 15, tzinfo=timezone.utc)
 
 
 def test_a_lead_started_before_the_stage_memo_is_read_from_search_attributes():
@@ -60,17 +60,33 @@ def test_a_terminated_lead_is_lost_and_garbage_in_the_memo_is_skipped():
     assert record.deal_size == 12500.0 and record.source == "marketing"
 
 
-def test_answers_to_a_handoff():
-    def rec(*stays: tuple[str, int, str]) -> LeadRecord:
-        times = [StageStay(s, datetime(2026, 11, d, tzinfo=timezone.utc), None, why) for s, d, why in stays]
-        return LeadRecord("X", "c", "sales", "", "", None, "running", times[0].entered_at, tuple(times), ())
+def _rec(*stays: tuple[str, int, str] | tuple[str, int, str, str]) -> LeadRecord:
+    times = [StageStay(s[0], datetime(2026, 11, s[1], tzinfo=timezone.utc), None, *s[2:]) for s in stays]
+    return LeadRecord("X", "c", "sales", "", "", None, "running", times[0].entered_at, tuple(times), ())
 
+
+def test_answers_to_a_handoff_are_read_from_the_answer_the_engine_recorded():
     later = datetime(2026, 12, 1, tzinfo=timezone.utc)
-    assert rec(("nurture", 1, ""), ("handed_off", 3, "")).answer_to_handoff(later) == "pending"
-    assert rec(("handed_off", 3, ""), ("accepted", 4, "")).answer_to_handoff(later) == "accepted"
-    assert rec(("handed_off", 3, ""), ("track:r", 4, "rejected by sales: no")).answer_to_handoff(later) == "rejected"
-    assert rec(("handed_off", 3, ""), ("track:r", 4, "nobody accepted")).answer_to_handoff(later) == "recycled"
-    assert rec(("nurture", 1, "")).answer_to_handoff(later) is None
+    assert _rec(("nurture", 1, ""), ("handed_off", 3, "")).answer_to_handoff(later) == "pending"
+    assert _rec(("handed_off", 3, ""), ("accepted", 4, "accepted by x", "accepted")).answer_to_handoff(later) == "accepted"
+    # The words of ``why`` are for people: a structured answer is never second-guessed by them.
+    assert _rec(("handed_off", 3, ""), ("track:r", 4, "not a fit", "rejected")).answer_to_handoff(later) == "rejected"
+    assert _rec(("handed_off", 3, ""), ("track:r", 4, "rejected late", "recycled")).answer_to_handoff(later) == "recycled"
+    assert _rec(("nurture", 1, "")).answer_to_handoff(later) is None
+
+
+def test_answers_in_memos_older_than_the_answer_field_are_read_from_stage_and_words():
+    later = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    assert _rec(("handed_off", 3, ""), ("accepted", 4, "")).answer_to_handoff(later) == "accepted"
+    assert _rec(("handed_off", 3, ""), ("track:r", 4, "rejected by sales: no")).answer_to_handoff(later) == "rejected"
+    assert _rec(("handed_off", 3, ""), ("track:r", 4, "nobody accepted")).answer_to_handoff(later) == "recycled"
+
+
+def test_the_memo_stage_log_carries_the_answer_fifth():
+    memo = {"stages": [["handed_off", "2026-11-03T09:00:00Z", "2026-11-04T09:00:00Z", "qualified"],
+                       ["track:r", "2026-11-04T09:00:00Z", None, "rejected by sales: no budget", "rejected"]]}
+    record = record_from_memo("lead-A-1", memo, start_time=START)
+    assert [(s.stage, s.answer) for s in record.stages] == [("handed_off", ""), ("track:r", "rejected")]
 
 
 def test_stage_order_and_times():

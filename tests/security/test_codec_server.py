@@ -14,7 +14,8 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter
 
-from cadence.codec import ENCODING, CodecServerOptions, EncryptionCodec, KeyRing, make_codec_server
+from cadence.codec import ENCODING, EncryptionCodec, KeyRing
+from cadence.codec_server import CodecServerOptions, make_codec_server
 from cadence.cli.main import main
 
 from .conftest import KEY_1, b64

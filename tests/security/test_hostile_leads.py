@@ -119,7 +119,7 @@ def test_a_lead_file_gives_one_error_per_bad_lead_and_keeps_the_good_ones(tmp_pa
 
 SETTINGS = ChannelSettings(unsubscribe_secret="s3cret", sender="Dana Rep <dana@seller.example>")
 BODY = Rendered("emails/x.html.j2", "<p>Hi {{ lead.first_name }} from {{ lead.company }}</p>")
-EXPECTED_HEADERS = {"subject", "from", "to", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post",
+EXPECTED_HEADERS = {"subject", "from", "to", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post", "x-cadence-token",
                     "x-cadence-lead", "x-cadence-step", "mime-version", "content-type"}
 
 

@@ -87,18 +87,18 @@ def test_parse_duration_cuts_hostile_text_short_in_the_message() -> None:
 
 
 @given(st.integers(0, 3650), st.sampled_from(["minutes", "hours", "days", "weeks", "business_days"]))
-def test_describe_duration_parses_back(amount: int, unit: str) -> None:
+def test_a_duration_as_text_parses_back(amount: int, unit: str) -> None:
     if amount * {"minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "business_days": 1.4}[unit] > 3650:
         return
     d = Duration(amount, unit)  # type: ignore[arg-type]
-    assert schedule.parse_duration(schedule.describe_duration(d)) == d
+    assert schedule.parse_duration(str(d)) == d
 
 
-def test_describe_duration() -> None:
-    assert schedule.describe_duration(Duration(5, "days")) == "5 days"
-    assert schedule.describe_duration(Duration(3, "business_days")) == "3 business days"
-    assert schedule.describe_duration(Duration(1, "business_days")) == "1 business day"
-    assert schedule.describe_duration(Duration(90, "minutes")) == "90 minutes"
+def test_a_duration_as_text() -> None:
+    assert str(Duration(5, "days")) == "5 days"
+    assert str(Duration(3, "business_days")) == "3 business days"
+    assert str(Duration(1, "business_days")) == "1 business day"
+    assert str(Duration(90, "minutes")) == "90 minutes"
 
 
 # ---------------------------------------------------------------- parse_business_hours

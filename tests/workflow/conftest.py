@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
-from aiosmtpd.controller import Controller
 from temporalio.client import Client, Interceptor, OutboundInterceptor, StartWorkflowInput
 
 from cadence import client as api
@@ -29,7 +28,7 @@ from cadence.lead import Lead
 from cadence.suppression import SuppressionList
 from cadence.messages import WORKFLOW_NAME
 from cadence.worker import build_worker
-from tests.conftest import Mailbox, Webhook, free_port
+from tests.conftest import Mailbox, SmtpServer, Webhook, free_port
 
 __all__ = ["CALENDAR", "DEFAULT_START", "Mailbox", "Rig", "Webhook", "free_port"]
 
@@ -61,14 +60,8 @@ def start() -> datetime:
 
 @pytest.fixture
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with SmtpServer() as server:
+        yield server.handler, server.port
 
 
 class _StatedStartOnly(Interceptor):

@@ -8,18 +8,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
 from cadence import client as api
-from cadence import ir
+from cadence import ir, utc
 from cadence.lead import parse_lead
 from cadence.messages import QUERY_STATE
+from cadence.report.records import record_from_memo
 from tests.engine.test_engine import _acceptance_plan
 
 PLAN = _acceptance_plan()
 
 
 def at(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return utc.parse(text)
 
 
 async def handed_off(rig: Any, plan: ir.Plan = PLAN) -> tuple[str, Any]:
@@ -64,6 +67,17 @@ async def test_a_rejected_lead_is_recycled_into_the_nurture_track(rig):
     stages = [h["detail"] for h in result["history"] if h["kind"] == "stage"]
     assert any(d.startswith("moved to track stale-monthly: rejected by sales: no budget this year") for d in stages)
     assert [h["step"] for h in result["history"] if h["kind"] == "touch"] == ["one", "monthly"]  # history kept
+    # The report reads sales' answer from the structured stage log of the memo, never from its words.
+    record = record_from_memo(handle.id, await _memo(rig, handle), status="completed")
+    assert [(s.stage, s.answer) for s in record.stages if s.answer] == [("track:stale-monthly", "rejected")]
+
+
+async def _memo(rig: Any, handle: Any) -> dict[str, Any]:
+    """The latest run's memo, decoded (the test server's ``describe`` cannot decode datetime search attributes)."""
+    raw = await rig.client.workflow_service.describe_workflow_execution(DescribeWorkflowExecutionRequest(
+        namespace=rig.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)))
+    fields = raw.workflow_execution_info.memo.fields
+    return {key: rig.client.data_converter.payload_converter.from_payload(fields[key]) for key in fields}
 
 
 async def test_nobody_answering_escalates_then_recycles(rig):
@@ -73,6 +87,8 @@ async def test_nobody_answering_escalates_then_recycles(rig):
     assert misses == ["dana@seller.example", "queue:managers"]
     assert any("not accepted in time" in h["detail"] or "nobody accepted" in h["detail"]
                for h in result["history"] if h["kind"] == "stage")
+    record = record_from_memo(handle.id, await _memo(rig, handle), status="completed")
+    assert [(s.stage, s.answer) for s in record.stages if s.answer] == [("track:stale-monthly", "recycled")]
     handoffs = sorted(p.name for p in (rig.outbox / "handoffs").glob("*.json"))
     assert handoffs == [f"{_lead_id}.escalated.json", f"{_lead_id}.json"]
     escalation = json.loads((rig.outbox / "handoffs" / f"{_lead_id}.escalated.json").read_text())

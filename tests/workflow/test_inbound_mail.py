@@ -13,10 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
-import pytest
 import pytest_asyncio
 
-from cadence import client as api
 from cadence import ir, schedule, suppression
 from cadence.gateway.app import Gateway, GatewayOptions
 from cadence.gateway.leads import LeadPort

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cadence import utc
+
 DOSSIER_FORMAT = 1
 
 DOSSIER_SECTIONS: tuple[str, ...] = (
@@ -45,7 +47,7 @@ QUALIFICATION_LABELS: dict[str, str] = {
     "competition": "Competitive landscape documented",
     "urgency": "Sense of urgency or a compelling event",
 }
-"""The ten attributes of domain.md, in order, with how a rep reads them."""
+"""The ten attributes of :data:`cadence.ir.DEFAULT_QUALIFICATION`, in order, with how a rep reads them."""
 
 HISTORY_KINDS: frozenset[str] = frozenset({"touch", "task", "event", "operator"})
 """History entries that are contact history (gate and stage bookkeeping is left out)."""
@@ -107,7 +109,7 @@ TOPICS: dict[str, Topic] = {
          r"other vendor", r"versus", r"switch(ing)? from"),
     ),
 }
-"""The "what is known" topics of domain.md's dossier, in reading order."""
+"""The "what is known" topics of a dossier, in reading order."""
 
 _COMPANY_ATTRIBUTES = ("industry_code", "firmographics", "environment")
 _CONTACT_FIELDS = ("title", "email", "phone", "timezone", "owner", "source", "campaign")
@@ -274,7 +276,7 @@ def _parse(text: Any) -> datetime | None:
     if not isinstance(text, str) or not text:
         return None
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return utc.parse(text)
     except ValueError:
         return None
 

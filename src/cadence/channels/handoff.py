@@ -25,6 +25,7 @@ from temporalio.exceptions import ApplicationError
 
 from cadence.channels.email import InvalidAddress, header_id, one_line, parse_address
 from cadence.channels.ids import digest, safe_name
+from cadence.channels.links import handoff_url, new_handoff_grant
 from cadence.channels.outbox import atomic_write, write_json
 from cadence.channels.requests import HandoffRequest, HandoffResult
 from cadence.channels.settings import ChannelSettings
@@ -140,8 +141,20 @@ class EmailHandoffSink:
         self.settings = settings
         self.transport = transport
 
-    def build(self, handoff: Handoff, to: str) -> EmailMessage:
-        """The message for ``to`` (an address as accepted by :func:`parse_address`)."""
+    def link_block(self, handoff: Handoff, to: str, now: datetime) -> str:
+        """Markdown leading the email: the signed link to the handoff's page in the workspace, which works for
+        :data:`cadence.channels.links.HANDOFF_LINK_TTL`; empty without ``public_url`` and ``workspace_secret``."""
+        if not self.settings.public_url or not self.settings.workspace_secret:
+            return ""
+        grant = new_handoff_grant(handoff.lead_id, parse_address(to).addr_spec, handoff.request.answer_by, now)
+        url = handoff_url(self.settings.public_url, grant, self.settings.workspace_secret)
+        until = grant.expires.strftime("%Y-%m-%d %H:%M UTC")
+        what = "Accept or reject this lead" if handoff.request.answer_by else "This lead in the workspace"
+        return f"**{what}:** <{url}>  \n_The link works until {until}; after that, sign in to the workspace._\n\n"
+
+    def build(self, handoff: Handoff, to: str, now: datetime | None = None) -> EmailMessage:
+        """The message for ``to`` (an address as accepted by :func:`parse_address`), built at ``now`` (real time)."""
+        now = now or datetime.now(timezone.utc)
         contact = handoff.dossier.get("contact") or {}
         company = (handoff.dossier.get("company") or {}).get("company") or handoff.request.lead.get("company") or ""
         who = ", ".join(p for p in (contact.get("name"), company) if p) or f"lead {handoff.lead_id}"
@@ -151,12 +164,13 @@ class EmailHandoffSink:
         msg["Subject"] = subject
         msg["From"] = parse_address(self.settings.sender)
         msg["To"] = parse_address(to)
-        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        msg["Date"] = format_datetime(now)
         msg["Message-ID"] = f"<{handoff.handoff_id}.handoff@{self.settings.message_id_domain}>"
         msg["X-Cadence-Lead"] = header_id(handoff.lead_id)
         msg["X-Cadence-Step"] = "handoff"
-        msg.set_content(handoff.markdown)
-        msg.add_alternative(markdown_to_html(handoff.markdown, subject), subtype="html")
+        markdown = self.link_block(handoff, to, now) + handoff.markdown
+        msg.set_content(markdown)
+        msg.add_alternative(markdown_to_html(markdown, subject), subtype="html")
         return msg
 
     async def deliver(self, handoff: Handoff) -> list[str]:

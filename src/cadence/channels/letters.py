@@ -10,12 +10,12 @@ import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
 from temporalio.exceptions import ApplicationError
 
+from cadence import utc
 from cadence.channels.ids import safe_name
 from cadence.channels.outbox import append_jsonl, atomic_write
 
@@ -127,7 +127,7 @@ class FileLetterVendor:
                 "workflow_id": job.workflow_id,
                 "step": job.step_id,
                 "iteration": job.iteration,
-                "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+                "created": utc.now(),
             },
             key="letter_id",
         )

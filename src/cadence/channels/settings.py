@@ -51,6 +51,10 @@ class ChannelSettings:
     """Handoffs are POSTed here as JSON when set."""
     webhook_timeout: float = _DEFAULTS.webhook_timeout
     """Seconds a POST to ``handoff_webhook`` may take."""
+    public_url: str | None = _DEFAULTS.public_url
+    """The gateway's address as people reach it: handoff emails link to its handoff page."""
+    workspace_secret: str | None = field(default=_DEFAULTS.workspace_secret, repr=False)
+    """Key signing the handoff emails' links; ``None``: no link."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChannelSettings:

@@ -7,10 +7,11 @@ so every sink receives the text the rep will read.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cadence import utc
 from cadence.channels.ids import safe_name
 from cadence.channels.outbox import write_json
 from cadence.channels.requests import TaskRequest
@@ -44,7 +45,7 @@ def task_record(req: TaskRequest, brief: str, *, created_at: datetime | None = N
         "contact": {k: req.lead[k] for k in CONTACT_FIELDS if req.lead.get(k) not in (None, "")},
         "brief": brief,
         "plan": {"name": req.plan_name, "version": req.plan_version},
-        "created_at": (created_at or datetime.now(timezone.utc)).isoformat().replace("+00:00", "Z"),
+        "created_at": utc.iso(created_at) if created_at else utc.now(),
         "report": {"workflow_id": req.workflow_id, "update": UPDATE_LOG_OUTCOME, "task_id": req.task_id},
     }
 

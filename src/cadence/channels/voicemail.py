@@ -8,10 +8,10 @@ ringless-voicemail service plugs in through :mod:`cadence.channels.plugins`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+from cadence import utc
 from cadence.channels.ids import safe_name, voicemail_id_for
 from cadence.channels.outbox import append_jsonl, atomic_write
 from cadence.channels.requests import VoicemailDropRequest, VoicemailDropResult
@@ -68,7 +68,7 @@ class FileVoicemailProvider:
                 "iteration": req.iteration,
                 "template": req.script.path,
                 "plan": {"name": req.plan_name, "version": req.plan_version},
-                "created": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+                "created": utc.now(),
             },
             key="reference",
         )

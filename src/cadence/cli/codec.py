@@ -32,12 +32,10 @@ def codec_server(host: str, port: int, ui_origins: tuple[str, ...], namespace: s
       temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8081
       temporal workflow show -w lead-L-1 --codec-endpoint http://127.0.0.1:8081
     """
-    from cadence.codec import DEFAULT_UI_ORIGINS, CodecKeyError, CodecServerOptions, EncryptionCodec, keys_from_env, make_codec_server
+    from cadence.codec import EncryptionCodec, keys_from_env
+    from cadence.codec_server import DEFAULT_UI_ORIGINS, CodecServerOptions, make_codec_server
 
-    try:
-        keys = keys_from_env()
-    except CodecKeyError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    keys = keys_from_env()  # an unusable key is a refusal: `error: <why>`
     if keys is None:
         raise CadenceCLIError("CADENCE_CODEC_KEYS is not set; the codec server needs the workers' keys "
                               "(see docs/security.md)")

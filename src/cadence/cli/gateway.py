@@ -31,6 +31,10 @@ def gateway(config: str | None, host: str, port: int | None, smtp_port: int | No
     no lead is kept in <state_dir>/quarantine. It holds no state of its own:
     run several behind a load balancer.
 
+    The workspace for people is here too: reps' call queue (/tasks), handoffs
+    sales accept from their email, leads (docs/workspace.md; people are added
+    with `cadence users add`).
+
     \b
     Examples:
       cadence gateway
@@ -51,11 +55,16 @@ async def _run(settings: Any, host: str, port: int, smtp_port: int) -> None:
     from cadence.gateway.app import Gateway, GatewayOptions
     from cadence.gateway.leads import LeadPort
     from cadence.gateway.serve import GatewayError, running
+    from cadence.metrics import prometheus_runtime
 
+    runtime = prometheus_runtime(settings.metrics_address) if settings.metrics_address else None
     gateway = Gateway(GatewayOptions(unsubscribe_secret=settings.unsubscribe_secret,
                                      quarantine_dir=settings.state_dir / "quarantine",
-                                     inbound_token=settings.inbound_token),
-                      LeadPort(lambda: connect(settings), settings.task_queue))
+                                     inbound_token=settings.inbound_token,
+                                     users_file=settings.users_file, auth_header=settings.auth_header,
+                                     workspace_secret=settings.workspace_secret, public_url=settings.public_url),
+                      LeadPort(lambda: connect(settings, runtime=runtime), settings.task_queue),
+                      meter=runtime.metric_meter if runtime is not None else None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -65,6 +74,8 @@ async def _run(settings: Any, host: str, port: int, smtp_port: int) -> None:
         async with running(gateway, host, port, smtp_port or None) as url:
             click.echo(f"gateway on {url} (unsubscribe: {url}/unsubscribe); leads on {settings.temporal_address}")
             click.echo(f"inbound mail: SMTP on {host}:{smtp_port}" if smtp_port else "inbound mail: SMTP off")
+            click.echo(f"workspace: {settings.public_url or url}/tasks (people: {settings.users_file}"
+                       + (f", signed in by the proxy's {settings.auth_header})" if settings.auth_header else ")"))
             click.echo("Ctrl-C to stop.")
             await stop.wait()
             click.echo("stopping ...")

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cadence import utc
 from cadence.cli.main import CadenceCLIError, set_exit_code
 
 T = TypeVar("T")
@@ -31,9 +32,9 @@ def _settings(ctx: click.Context | None = None) -> Any:
 
 
 def _run(fn: Callable[[Any, Any], Awaitable[T]]) -> T:
-    """Connect with the effective settings, run ``fn(client, settings)``, map refusals to one-line errors."""
-    from cadence.client import ActionRefused
-    from cadence.connect import NoServerError, connect
+    """Connect with the effective settings and run ``fn(client, settings)``; a refusal (no server, a lead that
+    says no) reaches :func:`cadence.cli.main.main`, which prints it as one line."""
+    from cadence.connect import connect
 
     settings = _settings()
 
@@ -41,10 +42,7 @@ def _run(fn: Callable[[Any, Any], Awaitable[T]]) -> T:
         client = await connect(settings)
         return await fn(client, settings)
 
-    try:
-        return asyncio.run(main())
-    except (ActionRefused, NoServerError) as exc:
-        raise CadenceCLIError(str(exc)) from None
+    return asyncio.run(main())
 
 
 def _echo_json(data: Any) -> None:
@@ -95,16 +93,12 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from cadence.client import EnrollResult, enroll_many, register_search_attributes
-    from cadence.sources import SourceError, parse_mapping, read_leads
+    from cadence.sources import parse_mapping, read_leads
 
     settings = _settings()
     plan = _load_plan(cadence, settings)
-    try:
-        column_map = parse_mapping(list(mapping))
-        leads = read_leads(source, column_map)
-        records = list(leads)
-    except SourceError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    leads = read_leads(source, parse_mapping(list(mapping)))
+    records = list(leads)
     if leads.description and not as_json:
         click.echo(leads.description, err=True)  # "reading semi.csv as ';'-separated"
     rejects_path = rejects or source.with_name(source.name + ".rejects.jsonl")
@@ -481,7 +475,7 @@ def _console() -> Any:
 def _when(value: Any) -> str:
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = utc.parse(value)
         except ValueError:
             return value
     if isinstance(value, datetime):

@@ -13,6 +13,7 @@ import sys
 import click
 
 from cadence import __version__
+from cadence.errors import Refusal
 
 # command name -> "module:attribute"; each module owns its commands.
 COMMANDS: dict[str, str] = {
@@ -40,6 +41,7 @@ COMMANDS: dict[str, str] = {
     "gateway": "cadence.cli.gateway:gateway",
     "simulate": "cadence.cli.simulate:simulate",
     "suppress": "cadence.cli.suppress:suppress",
+    "users": "cadence.cli.users:users",
 }
 
 
@@ -86,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
+    except Refusal as exc:  # any module's refusal (cadence.errors): already one line for the user
+        click.echo(f"error: {exc}", err=True)
+        return 1
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130

@@ -127,16 +127,13 @@ def server(config_file: str | None, ip: str | None, port: int | None, ui_port: i
       cadence server --db :memory: --port 7300 --ui-port 8300
       cadence server --headless --db /var/lib/cadence/temporal.db
     """
-    from cadence.server import EmbeddedServer, ServerError
+    from cadence.server import EmbeddedServer
 
     settings = load(config_file)
     database = db if db in (None, ":memory:") else str(Path(db).expanduser())
     srv = EmbeddedServer.from_settings(settings, ip=ip, port=port, ui_port=ui_port, database=database,
                                        headless=headless)
-    try:
-        srv.start()
-    except ServerError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    srv.start()
 
     def banner() -> None:
         for note in srv.notes:

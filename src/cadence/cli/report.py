@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from cadence import utc
 from cadence.cli.leads import _console, _echo_json, _run
 from cadence.cli.main import CadenceCLIError
 
@@ -28,7 +29,7 @@ def parse_when(value: str, now: datetime) -> datetime:
         n, unit = int(match.group(1)), match.group(2)
         return now - {"d": timedelta(days=n), "h": timedelta(hours=n), "w": timedelta(weeks=n)}[unit]
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = utc.parse(value.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r}: expected a date like 2026-11-01, a datetime, 'now' or 30d/12h/2w") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from typing import Any
 
 import click
 
 from cadence.cli.main import CadenceCLIError
+from cadence.worker_pool import SUPERVISOR_ENV
 
 
 def _settings(config: str | None = None) -> Any:
@@ -50,8 +52,13 @@ def _server_options(fn: Any) -> Any:
 @click.option("--cache", "cache", type=click.IntRange(min=0), default=None,
               help="Leads kept in memory between steps (default: the worker_cache setting, 1000; about "
                    "0.2 MiB each; others are rebuilt from history when they next act).")
+@click.option("--processes", type=click.IntRange(1, 256), default=None,
+              help="Worker processes under one supervisor (default: one per core): workflow code is CPU-bound "
+                   "Python, one process uses one core.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Check the server, namespace, search attributes and task queue, say what is missing, and exit.")
 def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None,
-           cache: int | None) -> None:
+           cache: int | None, processes: int | None, check_only: bool) -> None:
     """Run a worker: the nurture workflow and the email/call/voicemail/letter/handoff activities.
 
     Several workers on one task queue share the load. SIGINT/SIGTERM stop
@@ -76,6 +83,13 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         activities = ChannelActivities.from_settings(settings)
     except (ValueError, TypeError) as exc:
         raise CadenceCLIError(str(exc)) from None
+    if check_only:
+        _check(settings)
+        return
+    count = processes or os.cpu_count() or 1
+    if count > 1 and not os.environ.get(SUPERVISOR_ENV):
+        _supervise(count, config, settings)
+        return
 
     async def main() -> None:
         from cadence.client import register_search_attributes
@@ -83,19 +97,57 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         from cadence.suppression import SuppressionList
         from cadence.worker import build_worker, run_until_signalled
 
-        client = await connect(settings)
+        from cadence.metrics import prometheus_runtime
+
+        runtime = prometheus_runtime(settings.metrics_address) if settings.metrics_address else None
+        client = await connect(settings, runtime=runtime)
         with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
             await register_search_attributes(client, settings.namespace)
         activities.suppression = SuppressionList(client, settings.task_queue)
         built = build_worker(client, activities.all(), task_queue=settings.task_queue,
                              max_cached_workflows=settings.worker_cache)
         click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "
-                   f"task queue {settings.task_queue}, keeping up to {settings.worker_cache} leads in memory; "
-                   "Ctrl-C to stop")
+                   f"task queue {settings.task_queue}, keeping up to {settings.worker_cache} leads in memory"
+                   + (f", metrics on http://{settings.metrics_address}/metrics" if settings.metrics_address else "")
+                   + "; Ctrl-C to stop")
         await run_until_signalled(built)
         click.echo("worker stopped")
 
     _run_async(main())
+
+
+def _check(settings: Any) -> None:
+    """``cadence worker --check``: one line per check, with the fix when it failed; exit 1 if one required failed."""
+    from cadence.cli.main import set_exit_code
+    from cadence.preflight import check_deployment
+
+    failed = False
+    for check in asyncio.run(check_deployment(settings)):
+        click.echo(("ok    " if check.ok else "MISSING " if check.required else "note  ") + check.what
+                   + ("" if check.ok or not check.fix else f" -> {check.fix}"))
+        failed = failed or (check.required and not check.ok)
+    if failed:
+        set_exit_code(1)
+
+
+def _supervise(count: int, config: str | None, settings: Any) -> None:
+    """Run ``count`` copies of this worker (one process each) under a :class:`WorkerPool`."""
+    import sys
+
+    from cadence.worker_pool import WorkerPool
+
+    argv = [sys.executable, "-c", "from cadence.cli.main import run; run()", "worker", "--processes", "1",
+            "--address", settings.temporal_address, "--namespace", settings.namespace,
+            "--task-queue", settings.task_queue, "--cache", str(settings.worker_cache)]
+    if config:
+        argv += ["--config", config]
+    click.echo(f"supervising {count} worker processes on task queue {settings.task_queue}"
+               + (f" (metrics: {settings.metrics_address} and the next {count - 1} ports)"
+                  if settings.metrics_address else ""))
+    code = WorkerPool(argv, count, dict(os.environ), settings.metrics_address, echo=click.echo).run()
+    click.echo("worker stopped" if code == 0 else "worker processes stopped")
+    if code:
+        raise CadenceCLIError("worker processes kept failing; see their output above")
 
 
 def _run_async(coro: Any) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from cadence import utc
 from cadence.cli.main import CadenceCLIError, set_exit_code
 
 DEFAULT_ZONE = "America/New_York"
@@ -58,7 +59,7 @@ def parse_start(value: str | None, zone: str, now: Callable[[], datetime]) -> da
     if value is None:
         return now().astimezone(tz).replace(second=0, microsecond=0)
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        parsed = utc.parse(value.strip())
     except ValueError:
         raise CadenceCLIError(f"--start {value!r}: expected a date or a date and time, like 2027-03-01T09:00") from None
     return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
@@ -83,7 +84,7 @@ def _plan(path: str, templates: Path | None) -> Any:
 def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None, owners: str, seed: int,
            quiet: bool) -> list[Any]:
     from cadence.simulate import synthetic_leads
-    from cadence.sources import SourceError, parse_mapping, read_leads
+    from cadence.sources import parse_mapping, read_leads
 
     if source is not None and synthetic is not None:
         raise CadenceCLIError("give a lead file or --synthetic N, not both")
@@ -93,11 +94,8 @@ def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None,
         count = _whole(synthetic, "--synthetic", 1, MAX_LEADS)
         return synthetic_leads(count, seed, owner_count=_whole(owners, "--owners", 1, 10_000))
     assert source is not None
-    try:
-        leads_file = read_leads(source, parse_mapping(list(mapping)))
-        records = list(leads_file)
-    except SourceError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    leads_file = read_leads(source, parse_mapping(list(mapping)))
+    records = list(leads_file)
     leads, skipped, seen = [], [], set()
     for line, item in records:
         if isinstance(item, str):
@@ -164,7 +162,7 @@ def simulate(file: str, leads: Path | None, synthetic: str | None, owners: str, 
       cadence simulate cadences/enterprise-nurture.yaml --synthetic 200 --lead S-00007
       cadence simulate cadences/inbound-fast-follow.yaml --synthetic 500 --compare cadences/enterprise-nurture.yaml
     """
-    from cadence.simulate import BehaviourError, SimulationError, read_behaviour
+    from cadence.simulate import SimulationError, read_behaviour
     from cadence.simulate import simulate as run_simulation
     from cadence.simulate.metrics import summarize
 
@@ -177,10 +175,7 @@ def simulate(file: str, leads: Path | None, synthetic: str | None, owners: str, 
     extra = list(overrides)
     if rep_capacity is not None:
         extra.append(f"reps.capacity={_whole(rep_capacity, '--rep-capacity', 0, 100_000)}")
-    try:
-        behaviour = read_behaviour(behaviour_file, extra)
-    except BehaviourError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    behaviour = read_behaviour(behaviour_file, extra)
     plans = [_plan(file, templates)] + ([_plan(other, templates)] if other else [])
     people = _leads(leads, mapping, synthetic, owners, seed_value, as_json)
     if lead_id is not None and lead_id not in {lead.id for lead in people}:

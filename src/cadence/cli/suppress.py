@@ -27,12 +27,9 @@ def suppress() -> None:
 
 
 def _pattern(text: str) -> str:
-    from cadence.suppression import SuppressionError, pattern_of
+    from cadence.suppression import pattern_of
 
-    try:
-        return pattern_of(text)
-    except SuppressionError as exc:
-        raise CadenceCLIError(str(exc)) from None
+    return pattern_of(text)
 
 
 @suppress.command("add")

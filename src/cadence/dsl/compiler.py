@@ -22,19 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from cadence import ir
+from cadence import vocabulary as vocab
 from cadence.dsl.errors import ValidationFailed
 from cadence.dsl.loader import Document
-from cadence.dsl.validator import (
-    ACTION_KEYS,
-    DEFAULT_HANDOFF_TO,
-    UNSUBSCRIBE_REASON,
-    VOICEMAIL_OUTCOMES,
-    Session,
-    track_path,
-)
-
-DEFAULT_CALL_DUE = ir.Duration(2, "business_days")
-DEFAULT_VOICEMAIL_DUE = ir.Duration(1, "business_days")
+from cadence.dsl.validator import DEFAULT_HANDOFF_TO, Session, track_path
 
 
 def compile_file(path: str | Path, templates_dir: str | Path | None = None, *, session: Session | None = None) -> ir.Plan:
@@ -104,15 +95,15 @@ def build_plan(doc: Document, templates_dir: Path | None) -> ir.Plan:
     ids = [s["id"] for s in steps_data]
     steps = tuple(_step(s, ids[i + 1] if i + 1 < len(ids) else None) for i, s in enumerate(steps_data))
     reasons = list(data["disqualify_reasons"])
-    if UNSUBSCRIBE_REASON not in reasons:
-        reasons.append(UNSUBSCRIBE_REASON)
+    if vocab.OPTED_OUT not in reasons:
+        reasons.append(vocab.OPTED_OUT)
     events_data = data.get("on") or {}
     events = []
     for event in ir.EVENT_KINDS:
         if event in events_data:
             events.append(ir.EventHandler(event, _action(events_data[event], None)))  # type: ignore[arg-type]
         elif event == "unsubscribe":
-            events.append(ir.EventHandler("unsubscribe", ir.DisqualifyAction(UNSUBSCRIBE_REASON)))
+            events.append(ir.EventHandler("unsubscribe", ir.DisqualifyAction(vocab.OPTED_OUT)))
     qualification = data.get("qualification")
     return ir.Plan(
         name=data["cadence"],
@@ -201,29 +192,12 @@ def _step(data: dict[str, Any], next_id: str | None) -> ir.Step:
         )
     if "call" in data:
         c = data["call"]
-        return ir.CallStep(
-            id=step_id,
-            brief=c["brief"],
-            assignee=c.get("assignee", "owner"),
-            due=_duration(c.get("due"), DEFAULT_CALL_DUE),  # type: ignore[arg-type]
-            outcomes=tuple(c.get("outcomes") or ir.DEFAULT_CALL_OUTCOMES),
-            on_outcome=_outcomes(c),
-            on_missed=_action(c.get("on_missed", "continue"), None),
-            wait=wait,
-        )
+        return ir.CallStep(id=step_id, brief=c["brief"], wait=wait,
+                           **_task(c, ir.DEFAULT_CALL_DUE, ir.DEFAULT_CALL_OUTCOMES))
     if "voicemail" in data:
         v = data["voicemail"]
-        return ir.VoicemailStep(
-            id=step_id,
-            script=v["script"],
-            mode=v.get("mode", "person"),
-            assignee=v.get("assignee", "owner"),
-            due=_duration(v.get("due"), DEFAULT_VOICEMAIL_DUE),  # type: ignore[arg-type]
-            outcomes=tuple(v.get("outcomes") or VOICEMAIL_OUTCOMES),
-            on_outcome=_outcomes(v),
-            on_missed=_action(v.get("on_missed", "continue"), None),
-            wait=wait,
-        )
+        return ir.VoicemailStep(id=step_id, script=v["script"], mode=v.get("mode", "person"), wait=wait,
+                                **_task(v, ir.DEFAULT_VOICEMAIL_DUE, ir.DEFAULT_VOICEMAIL_OUTCOMES))
     if "letter" in data:
         letter = data["letter"]
         return ir.LetterStep(id=step_id, template=letter["template"], paper=letter.get("paper", "letter"),
@@ -234,17 +208,28 @@ def _step(data: dict[str, Any], next_id: str | None) -> ir.Step:
             if "else" in rule:
                 rules.append(ir.GateRule(None, _action(rule["else"], next_id)))
             else:
-                key = next(k for k in ACTION_KEYS if k in rule)
+                key = next(k for k in vocab.ACTION_KINDS if k in rule)
                 rules.append(ir.GateRule(rule["if"], _action({key: rule[key]}, next_id)))
         return ir.GateStep(id=step_id, rules=tuple(rules))
     if "loop" in data:
         loop = data["loop"]
         return ir.LoopStep(id=step_id, back_to=loop["back_to"], every=_duration(loop["every"]),  # type: ignore[arg-type]
                            times=int(loop["times"]), then=_action(loop.get("then", "continue"), next_id))
-    for key in ACTION_KEYS:
+    for key in vocab.ACTION_KINDS:
         if key in data:
             return ir.ActionStep(id=step_id, action=_action({key: data[key]}, None))
     return ir.WaitStep(id=step_id, duration=wait)  # type: ignore[arg-type]
+
+
+def _task(task: dict[str, Any], due: ir.Duration, outcomes: tuple[str, ...]) -> dict[str, Any]:
+    """The fields every task step (call, voicemail) has, with the kind's default ``due`` and ``outcomes``."""
+    return {
+        "assignee": task.get("assignee", vocab.DEFAULT_ASSIGNEE),
+        "due": _duration(task.get("due"), due),
+        "outcomes": tuple(task.get("outcomes") or outcomes),
+        "on_outcome": _outcomes(task),
+        "on_missed": _action(task.get("on_missed", "continue"), None),
+    }
 
 
 def _outcomes(task: dict[str, Any]) -> tuple[ir.OutcomeRule, ...]:
@@ -252,14 +237,7 @@ def _outcomes(task: dict[str, Any]) -> tuple[ir.OutcomeRule, ...]:
 
 
 def _templates(steps: tuple[ir.Step, ...], templates_dir: Path | None) -> tuple[ir.TemplateSource, ...]:
-    paths: set[str] = set()
-    for step in steps:
-        for attr in ("template", "brief", "script"):
-            value = getattr(step, attr, None)
-            if value:
-                paths.add(value)
-        for variant in getattr(step, "variants", ()):
-            paths.add(variant.template)
+    paths = {path for step in steps for path in ir.template_paths(step) if path}
     assert templates_dir is not None or not paths, "validated: templates were found"
     return tuple(ir.TemplateSource(p, (templates_dir / p).read_text(encoding="utf-8")) for p in sorted(paths))  # type: ignore[operator]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -13,6 +12,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from cadence import vocabulary as vocab
+from cadence.errors import did_you_mean
 from cadence.dsl.errors import CadenceError
 from cadence.dsl.loader import Document, PathT, json_path
 
@@ -102,12 +103,6 @@ def describe(value: Any) -> str:
     return "a mapping"
 
 
-def did_you_mean(word: str, choices: Any) -> str:
-    """``"; did you mean 'x'?"`` when a choice is close to ``word``, else ``""``."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean '{match[0]}'?" if match else ""
-
-
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -190,7 +185,7 @@ def _explain_choice(error: ValidationError, doc: Document, path: PathT) -> Itera
             for sub in branch:
                 yield from _explain(sub, doc)
             return
-    keys = ["goto", "handoff", "disqualify", "track"]
+    keys = list(vocab.ACTION_KINDS)
     if "event_action" in str(error.schema_path) or path[:1] == ("on",):
         keys.append("reassess")
     hint = "like {goto: STEP} or {disqualify: REASON}"
@@ -200,4 +195,4 @@ def _explain_choice(error: ValidationError, doc: Document, path: PathT) -> Itera
     yield doc.error(path, f"{label(path)}: expected 'continue' or an action ({', '.join(keys)}), got {shown}{did_you_mean(instance, ['continue']) if isinstance(instance, str) else ''}", hint)
 
 
-__all__ = ["describe", "did_you_mean", "label", "schema", "schema_errors", "schema_text", "validator"]
+__all__ = ["describe", "label", "schema", "schema_errors", "schema_text", "validator"]

@@ -17,21 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from cadence import context, ir
+from cadence import vocabulary as vocab
 from cadence.lead import STANDARD_FIELDS
 from cadence.dsl import expressions
 from cadence.dsl.errors import CadenceError, sort_key
 from cadence.dsl.graph import END, Flow
 from cadence.dsl.loader import Document, LoadError, PathT, load_file
-from cadence.dsl.schema import did_you_mean, label, schema_errors
+from cadence.dsl.schema import label, schema_errors
+from cadence.errors import did_you_mean
 
-TOUCH_KEYS = ("email", "call", "voicemail", "letter")
-FLOW_KEYS = ("gate", "loop")
-ACTION_KEYS = ("handoff", "disqualify", "goto", "track")
-STEP_KINDS = TOUCH_KEYS + FLOW_KEYS + ACTION_KEYS
-"""Keys that make a step what it is (``wait`` alone makes a wait step)."""
-VOICEMAIL_OUTCOMES = ("voicemail_left", "connected", "no_answer", "wrong_number")
+STEP_KINDS = vocab.STEP_KINDS
 DEFAULT_HANDOFF_TO = "{{ lead.owner }}"
-UNSUBSCRIBE_REASON = "opted_out"
 YAML_SUFFIXES = (".yaml", ".yml")
 _TEMPLATE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 _DID_YOU_MEAN = re.compile(r"did you mean '([^']*)'\?$")
@@ -131,7 +127,7 @@ class _Checker:
         for i, step in enumerate(self.steps):
             if isinstance(step, dict) and _is_str(step.get("id")):
                 self.ids.setdefault(step["id"], i)
-        self.reasons = set(_str_list(self.data.get("disqualify_reasons"))) | {UNSUBSCRIBE_REASON}
+        self.reasons = set(_str_list(self.data.get("disqualify_reasons"))) | {vocab.OPTED_OUT}
         qualification = self.data.get("qualification")
         self.attributes = set(_str_list(qualification)) if isinstance(qualification, list) else set(ir.DEFAULT_QUALIFICATION)
         self.lead_fields = set(STANDARD_FIELDS) | set(_str_list(self.data.get("lead_fields")))
@@ -268,7 +264,7 @@ class _Checker:
                 continue
             kind = kinds[0]
             if "wait" in step:
-                if kind in TOUCH_KEYS:
+                if kind in vocab.TOUCH_KINDS:
                     self.check_duration(where + ("wait",), step["wait"])
                 else:
                     self.fail(where + ("wait",), f"{name}: 'wait' only follows a touch (email, call, voicemail, letter), not a {kind} step",
@@ -307,7 +303,7 @@ class _Checker:
         self.check_task(i, where, call, "brief", ir.DEFAULT_CALL_OUTCOMES)
 
     def check_voicemail(self, i: int, where: PathT, voicemail: Any) -> None:
-        self.check_task(i, where, voicemail, "script", VOICEMAIL_OUTCOMES)
+        self.check_task(i, where, voicemail, "script", ir.DEFAULT_VOICEMAIL_OUTCOMES)
 
     def check_task(self, i: int, where: PathT, task: Any, template_key: str, default_outcomes: tuple[str, ...]) -> None:
         self.flow.add(i, i + 1, where)
@@ -342,7 +338,7 @@ class _Checker:
                 self.broken = True
                 continue
             rpath = where + (r,)
-            actions = [k for k in ACTION_KEYS if k in rule]
+            actions = [k for k in vocab.ACTION_KINDS if k in rule]
             if "else" in rule:
                 else_at.append(r)
                 if "if" in rule or actions:
@@ -359,7 +355,7 @@ class _Checker:
             if not actions:
                 self.broken = True
                 if "if" in rule:
-                    self.fail(rpath, f"{label(rpath)}: rule has a condition but no action", "add one of goto, handoff, disqualify, track")
+                    self.fail(rpath, f"{label(rpath)}: rule has a condition but no action", f"add one of {', '.join(vocab.ACTION_KINDS)}")
                 continue
             if len(actions) > 1:
                 self.broken = True
@@ -590,4 +586,4 @@ def _display_dir(path: Path) -> str:
         return str(path) + "/"
 
 
-__all__ = ["STEP_KINDS", "Session", "UNSUBSCRIBE_REASON", "find_templates_dir", "track_path", "validate_file"]
+__all__ = ["STEP_KINDS", "Session", "find_templates_dir", "track_path", "validate_file"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from cadence.gateway import unsubscribe
+from cadence.gateway import unsubscribe, workspace
 from cadence.gateway.intake import Intake
 from cadence.gateway.leads import LeadPort
 from cadence.gateway.mime_endpoint import inbound_mime
@@ -27,6 +28,14 @@ class GatewayOptions:
     """Where inbound items that match no lead are kept for a person to route."""
     inbound_token: str | None = field(default=None, repr=False)
     """Bearer token of ``POST /inbound/mime``; ``None``: that endpoint is off."""
+    users_file: Path = Path(".cadence/users.json")
+    """The workspace's people (names, roles, queues, password hashes)."""
+    auth_header: str | None = None
+    """A trusted sign-in proxy's header naming the person; ``None``: password sign-in."""
+    workspace_secret: str | None = field(default=None, repr=False)
+    """Key of the workspace's session cookies and handoff links (the worker signs links with the same)."""
+    public_url: str | None = None
+    """The gateway's address as people reach it (``https:`` makes the session cookie HTTPS-only)."""
 
 
 @dataclass
@@ -36,10 +45,13 @@ class Gateway:
 
     options: GatewayOptions
     leads: LeadPort
+    meter: Any = None
+    """A ``temporalio.common.MetricMeter`` (the metrics runtime's) for the gateway's counters; ``None``: none."""
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
-        self.intake = Intake(self.leads, Quarantine(self.options.quarantine_dir), self.options.unsubscribe_secret)
+        self.intake = Intake(self.leads, Quarantine(self.options.quarantine_dir), self.options.unsubscribe_secret,
+                             meter=self.meter)
 
 
 async def health(request: Request) -> Response:
@@ -54,8 +66,10 @@ def build_app(gateway: Gateway) -> Starlette:
         Route("/unsubscribe", unsubscribe.confirm, methods=["GET"]),
         Route("/unsubscribe", unsubscribe.unsubscribe, methods=["POST"]),
         Route("/inbound/mime", inbound_mime, methods=["POST"]),
+        *workspace.routes(),
     ])
     app.state.gateway = gateway
+    workspace.install(app, gateway)
     return app
 
 

@@ -15,15 +15,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from cadence import client as api
+from cadence import metrics
 from cadence.channels.ids import workflow_of_message_id
 from cadence.channels.signing import lead_of_token
 from cadence.gateway.inbound import Bounce, InboundError, OutOfOffice, Reply, classify
 from cadence.gateway.leads import LeadPort
 from cadence.gateway.quarantine import Quarantine
-from cadence.messages import WORKFLOW_ID_PREFIX
+from cadence.vocabulary import lead_id_of_workflow
 
 _log = logging.getLogger(__name__)
 
@@ -51,18 +52,25 @@ class Intake:
     """
 
     def __init__(self, leads: LeadPort, quarantine: Quarantine, secret: str | None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), meter: Any = None) -> None:
         self.leads = leads
         self.quarantine = quarantine
         self.secret = secret
         self.clock = clock
+        self.counter = meter.create_counter(metrics.INBOUND) if meter is not None else None
 
     async def take(self, raw: bytes, source: str) -> Taken:
-        """Give ``raw`` to its lead or keep it.
+        """Give ``raw`` to its lead or keep it (counted in ``cadence_inbound_messages_total``).
 
         Raises:
             api.Unreachable: Temporal cannot be reached; nothing was recorded (answer "try again").
         """
+        taken = await self._take(raw, source)
+        if self.counter is not None:
+            self.counter.add(1, {"outcome": taken.outcome, "kind": taken.kind, "source": metrics.source_label(source)})
+        return taken
+
+    async def _take(self, raw: bytes, source: str) -> Taken:
         try:
             verdict = classify(raw, now=self.clock())
         except InboundError as exc:
@@ -97,8 +105,8 @@ class Intake:
             ids.insert(0, verdict.original_message_id)
         for message_id in ids:
             workflow_id = workflow_of_message_id(message_id)
-            if workflow_id and workflow_id.startswith(WORKFLOW_ID_PREFIX) and len(workflow_id) > len(WORKFLOW_ID_PREFIX):
-                return workflow_id[len(WORKFLOW_ID_PREFIX):]
+            if workflow_id and (lead_id := lead_id_of_workflow(workflow_id)):
+                return lead_id
         for token in verdict.tokens:
             if (lead_id := lead_of_token(token, self.secret)) is not None:
                 return lead_id

@@ -17,6 +17,7 @@ from temporalio.service import RPCError
 from cadence import client as api
 from cadence import suppression
 from cadence.messages import DEFAULT_TASK_QUEUE
+from cadence.vocabulary import OPTED_OUT
 
 
 class LeadPort:
@@ -100,7 +101,7 @@ class LeadPort:
         client = await self.client()
         try:
             row = await api.lead_row(client, lead_id)
-            if row is not None and row.reason == "opted_out":
+            if row is not None and row.reason == OPTED_OUT:
                 return True
             lead = await api.enrolled_lead(client, lead_id)
             email = str((lead or {}).get("email") or "")

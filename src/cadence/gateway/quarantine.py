@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
+from cadence import utc
 from cadence.channels.outbox import append_jsonl, atomic_write
 
 
@@ -28,7 +29,7 @@ class Quarantine:
         path = self.directory / f"{digest[:32]}{suffix}"
         if not path.exists():
             atomic_write(path, raw)
-        at = (now or datetime.now(timezone.utc)).isoformat().replace("+00:00", "Z")
+        at = utc.iso(now) if now else utc.now()
         append_jsonl(self.directory / "index.jsonl", {"at": at, "file": path.name, "source": source,
                                                       "reason": reason[:300], "sha256": digest}, key="sha256")
         return path

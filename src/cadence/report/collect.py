@@ -9,24 +9,14 @@ latest run wins (its memo carries the whole stage log forward).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from temporalio.client import Client, WorkflowExecution
 
+from cadence import utc, visibility
 from cadence.messages import WORKFLOW_NAME
 from cadence.report.records import LeadRecord, record_from_memo
-from cadence.visibility import LATEST_RUN, SEARCH_ATTRIBUTES
-
-_ATTRIBUTES = tuple(SEARCH_ATTRIBUTES)
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("'", "\\'")
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def report_query(*, since: datetime | None = None, cadence: str | None = None, source: str | None = None,
@@ -37,19 +27,17 @@ def report_query(*, since: datetime | None = None, cadence: str | None = None, s
     out; leads enrolled after the period are left to :func:`~cadence.report.figures.compute`
     (a lead that moved to a long-term track has a later run start than its enrollment).
     """
-    clauses = [f"WorkflowType = '{WORKFLOW_NAME}'", LATEST_RUN]
-    for attr, value in (("CadenceName", cadence), ("CadenceSource", source), ("CadenceOwner", owner)):
-        if value:
-            clauses.append(f"{attr} = '{_quote(value)}'")
+    query = visibility.leads_query(WORKFLOW_NAME, **{visibility.NAME: cadence, visibility.SOURCE: source,
+                                                     visibility.OWNER: owner})
     if since is not None:
-        clauses.append(f"(ExecutionStatus = 'Running' OR CloseTime >= '{_iso(since)}')")
-    return " AND ".join(clauses)
+        query += f" AND (ExecutionStatus = 'Running' OR CloseTime >= '{utc.iso(since.replace(microsecond=0))}')"
+    return query
 
 
 async def record_of(wf: WorkflowExecution) -> LeadRecord:
     """The record of one listed workflow execution (decodes its memo; no round trip)."""
     attributes: dict[str, Any] = {pair.key.name: pair.value for pair in wf.typed_search_attributes
-                                  if pair.key.name in _ATTRIBUTES}
+                                  if pair.key.name in visibility.SEARCH_ATTRIBUTES}
     memo = await wf.memo()
     return record_from_memo(
         wf.id,

@@ -1,9 +1,9 @@
 """The report's figures: pure computation over :class:`~cadence.report.records.LeadRecord`.
 
 No I/O, no clock: the period and the costs are arguments (:func:`default_until`
-is given its "now"), so a report over the same records is the same report. One
-pass over the records per group (all leads, then marketing- and sales-generated),
-linear in the number of leads.
+is given its "now"), so a report over the same records is the same report. Each
+figure is its own small function over the leads of a group (all leads, then
+marketing- and sales-generated): a few passes, linear in the number of leads.
 
 Counting rules (the period is half-open, ``since <= t < until``):
 
@@ -27,28 +27,31 @@ Counting rules (the period is half-open, ``since <= t < until``):
   handoff. *Work in progress*: spend so far on the leads still in development.
 - *revenue*: the ``deal_size`` of leads handed off in the period.
 - *acceptance*: what sales did with the last handoff of each lead handed off in the
-  period: the next stage is ``accepted``, a stage entered because sales rejected it
-  (``rejected``), any other (``recycled``: not accepted in time), none yet
-  (``pending``); a lead that ended on ``handed_off`` is ``untracked`` (its cadence
-  has no acceptance). ``None`` ("not tracked yet") when no lead shows acceptance.
+  period, as the engine recorded it in the next stage entry (``answer``: ``accepted``,
+  ``rejected``, ``recycled`` when not accepted in time), none yet (``pending``); a lead
+  that ended on ``handed_off`` is ``untracked`` (its cadence has no acceptance).
+  ``None`` ("not tracked yet") when no lead shows acceptance.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
-from cadence.report.records import (
-    ACCEPTANCE_STAGES,
+from cadence.report.records import LeadRecord, StageStay, stage_order
+from cadence.vocabulary import (
     ACCEPTED,
+    DISQUALIFIED,
     HANDED_OFF,
+    NURTURE,
+    RECYCLED,
+    REJECTED,
     SALES_READY,
-    LeadRecord,
     is_nurture_stage,
-    stage_order,
 )
 
 DEFAULT_COSTS: dict[str, float] = {"call": 30.0, "voicemail": 10.0, "letter": 2.5, "email": 0.05}
@@ -59,7 +62,7 @@ SOURCES = ("marketing", "sales")
 
 FUNNEL_LEVELS: tuple[tuple[str, str], ...] = (
     ("enrolled", "Enrolled"),
-    ("nurture", "Entered nurture"),
+    (NURTURE, "Entered nurture"),
     (SALES_READY, "Sales ready"),
     (HANDED_OFF, "Handed off"),
     (ACCEPTED, "Accepted by sales"),
@@ -309,7 +312,7 @@ def compute(records: Iterable[LeadRecord], since: datetime, until: datetime,
 
 
 def _tracks_acceptance(record: LeadRecord, until: datetime) -> bool:
-    if any(stay.stage in ACCEPTANCE_STAGES for stay in record.stages):
+    if any(stay.stage == ACCEPTED or stay.answer for stay in record.stages):
         return True
     return record.answer_to_handoff(until) not in (None, "untracked")
 
@@ -318,145 +321,200 @@ def _days(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / _DAY
 
 
-def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, float], tracked: bool) -> Figures:
-    since, until = period.since, period.until
-    worked = enrolled = entered_nurture = handed_off = 0
-    in_dev: Counter[str] = Counter()
-    disq: Counter[str] = Counter()
-    immediate: Counter[str] = Counter()
-    lost: Counter[str] = Counter()
-    reached: Counter[str] = Counter()
-    flow: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    stays: defaultdict[str, list[float]] = defaultdict(list)
-    ages: defaultdict[str, list[float]] = defaultdict(list)
-    velocity: list[float] = []
-    touches_q: list[float] = []
-    days_q: list[float] = []
-    spend = wip = 0.0
-    spend_by: Counter[str] = Counter()
-    ended_n = nurtured = 0
-    deals: list[float] = []
-    no_value = 0
-    answers: Counter[str] = Counter()
-    accepted_value = 0.0
-    to_accept: list[float] = []
-    awaiting = 0
+class _Lead(NamedTuple):
+    """A record with what several figures ask of it, worked out once."""
 
-    for r in records:
+    r: LeadRecord
+    ended_at: datetime | None
+    nurtured_at: datetime | None
+    """When it first entered nurture (passed pre-qualification); ``None`` if never."""
+    handoffs: list[datetime]
+
+    @classmethod
+    def worked_in(cls, r: LeadRecord, period: Period) -> _Lead | None:
+        """The lead when it was worked in ``period`` (enrolled before its end, not ended before its start)."""
         ended_at = r.ended_at
-        if r.enrolled_at >= until or (ended_at is not None and ended_at < since):
-            continue
-        worked += 1
-        stages = r.stages
-        nurture_at = next((s.entered_at for s in stages if is_nurture_stage(s.stage)), None)
-        was_nurtured = nurture_at is not None and nurture_at < until
-        if nurture_at in period:
-            entered_nurture += 1
+        if r.enrolled_at >= period.until or (ended_at is not None and ended_at < period.since):
+            return None
+        nurtured_at = next((s.entered_at for s in r.stages if is_nurture_stage(s.stage)), None)
+        return cls(r, ended_at, nurtured_at, r.handoffs())
 
-        # the cohort enrolled in the period, and how far it got
-        if r.enrolled_at in period:
-            enrolled += 1
-            reached["enrolled"] += 1
-            seen = {s.stage for s in stages if s.entered_at < until}
-            if was_nurtured:
-                reached["nurture"] += 1
-            for key in (SALES_READY, HANDED_OFF, ACCEPTED):
-                if key in seen:
-                    reached[key] += 1
+    def moves(self) -> Iterator[tuple[StageStay, StageStay | None]]:
+        """Each stay with the stay after it (``None`` after the last); none when stage times are unknown."""
+        stages = self.r.stages if self.r.complete else ()
+        return zip(stages, (*stages[1:], None))
 
-        # stage changes and finished stays in the period
-        if r.complete:
-            for i, stay in enumerate(stages):
-                nxt = stages[i + 1] if i + 1 < len(stages) else None
-                left = stay.left_at or (nxt.entered_at if nxt else None)
-                if nxt is not None and nxt.entered_at in period:
-                    flow[stay.stage][nxt.stage] += 1
-                if left is not None and left in period:
-                    stays[stay.stage].append(_days(stay.entered_at, left))
+    def nurtured_by(self, until: datetime) -> bool:
+        return self.nurtured_at is not None and self.nurtured_at < until
 
-        # handed to sales in the period (with acceptance, the lead lives on until sales answers)
-        handoffs = r.handoffs()
-        if any(t in period for t in handoffs):
-            handed_off += 1
-            touches_q.append(float(r.touch_count))
-            if r.complete:
-                velocity.append(_days(r.enrolled_at, handoffs[0]))
-                days_q.append(_days(r.enrolled_at, r.entered(SALES_READY) or handoffs[0]))
-            if r.deal_size is None or r.deal_size <= 0:
-                no_value += 1
-            else:
-                deals.append(r.deal_size)
-            if tracked:
-                answers[r.answer_to_handoff(until) or "pending"] += 1
-                if r.answer_to_handoff(until) == "accepted":
-                    accepted_value += r.deal_size or 0.0
-                    accepted_at = r.entered(ACCEPTED)
-                    if accepted_at is not None:
-                        to_accept.append(_days(handoffs[-1], accepted_at))
 
-        # where it was at the end of the period, or how it ended in the period
-        if ended_at is None or ended_at >= until:
-            stage = r.stage_at(until) or stages[0].stage
-            wip += touch_cost(r, costs)
-            if stage == HANDED_OFF:
-                awaiting += 1
-                continue
-            in_dev[stage] += 1
-            if r.complete:
-                current = next((s for s in reversed(stages) if s.entered_at <= until), stages[0])
-                ages[stage].append(_days(current.entered_at, until))
-            continue
-        if ended_at not in period:
-            continue
-        ended_n += 1
-        nurtured += was_nurtured
-        for channel, n in r.touches:
-            price = n * costs.get(channel, 0.0)
-            spend += price
-            spend_by[channel] += price
-        outcome = r.outcome
-        if outcome is None:
-            lost[r.status] += 1
-            if r.complete:
-                flow[r.stage_at(ended_at) or stages[-1].stage]["lost"] += 1
-        elif outcome.kind == "disqualified":
-            disq[outcome.reason] += 1
-            if not was_nurtured:
-                immediate[outcome.reason] += 1
-
-    funnel = _funnel(reached, tracked)
-    acceptance = None
-    if tracked:
-        answered = handed_off - answers["untracked"]
-        acceptance = Acceptance(answers["accepted"], answers["rejected"], answers["recycled"], answers["pending"],
-                                answers["untracked"], answers["accepted"] / answered if answered else None,
-                                accepted_value, sum(to_accept) / len(to_accept) if to_accept else None)
+def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, float], tracked: bool) -> Figures:
+    """The figures of one group: the leads worked in the period, split by where they were at its end."""
+    worked = [lead for lead in (_Lead.worked_in(r, period) for r in records) if lead is not None]
+    since, until = period.since, period.until
+    handed = [lead for lead in worked if any(since <= t < until for t in lead.handoffs)]
+    still = [lead for lead in worked if lead.ended_at is None or lead.ended_at >= until]
+    ended = [lead for lead in worked if lead.ended_at is not None and lead.ended_at < until]
+    in_dev, awaiting, ages = _development(still, until)
+    disqualified, immediate, lost = _endings(ended, until)
+    velocity, touches_q, days_q = _qualification(handed)
     return Figures(
-        leads=worked,
-        enrolled=enrolled,
-        entered_nurture=entered_nurture,
+        leads=len(worked),
+        enrolled=sum(since <= lead.r.enrolled_at < until for lead in worked),
+        entered_nurture=sum(lead.nurtured_at is not None and since <= lead.nurtured_at < until for lead in worked),
         in_development=sum(in_dev.values()),
         in_development_by_stage=_ordered(in_dev),
         awaiting_acceptance=awaiting,
-        handed_off=handed_off,
-        disqualified=sum(disq.values()),
-        disqualified_by_reason=dict(disq.most_common()),
+        handed_off=len(handed),
+        disqualified=sum(disqualified.values()),
+        disqualified_by_reason=dict(disqualified.most_common()),
         discontinued_immediately=dict(immediate.most_common()),
         lost=dict(lost.most_common()),
-        funnel=funnel,
-        flow={src: _ordered(flow[src]) for src in sorted(flow, key=stage_order)},
-        time_in_stage={stage: Stat.of(stays[stage]) for stage in sorted(stays, key=stage_order)},
-        age_in_stage={stage: Stat.of(ages[stage]) for stage in sorted(ages, key=stage_order)},
+        funnel=_funnel(_reached(worked, period), tracked),
+        flow=_flow(worked, period),
+        time_in_stage=_stats_by_stage(_stays(worked, period)),
+        age_in_stage=_stats_by_stage(ages),
         velocity=Stat.of(velocity),
         touches_to_qualify=Stat.of(touches_q),
         days_to_qualify=Stat.of(days_q),
-        cost=Cost(spend=spend, by_channel={k: v for k, v in sorted(spend_by.items())}, ended=ended_n,
-                  nurtured=nurtured, per_lead_nurtured=spend / nurtured if nurtured else None,
-                  per_handoff=spend / handed_off if handed_off else None, work_in_progress=wip),
-        revenue=Revenue(potential=sum(deals), average=statistics.fmean(deals) if deals else None,
-                        without_value=no_value),
-        acceptance=acceptance,
+        cost=_cost(ended, still, len(handed), costs, until),
+        revenue=_revenue(handed),
+        acceptance=_acceptance(handed, until) if tracked else None,
     )
+
+
+def _reached(worked: list[_Lead], period: Period) -> Counter[str]:
+    """Funnel: how far the cohort enrolled in the period got by its end."""
+    reached: Counter[str] = Counter()
+    since, until = period.since, period.until
+    for lead in worked:
+        if not since <= lead.r.enrolled_at < until:
+            continue
+        reached["enrolled"] += 1
+        if lead.nurtured_by(until):
+            reached[NURTURE] += 1
+        seen = {s.stage for s in lead.r.stages if s.entered_at < until}
+        for key in (SALES_READY, HANDED_OFF, ACCEPTED):
+            if key in seen:
+                reached[key] += 1
+    return reached
+
+
+def _flow(worked: list[_Lead], period: Period) -> dict[str, dict[str, int]]:
+    """Stage changes in the period, from -> to; a lead lost in the period goes to ``lost``."""
+    flow: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    since, until = period.since, period.until
+    for lead in worked:
+        for stay, nxt in lead.moves():
+            if nxt is not None and since <= nxt.entered_at < until:
+                flow[stay.stage][nxt.stage] += 1
+        ended_at, r = lead.ended_at, lead.r
+        if r.complete and r.outcome is None and ended_at is not None and ended_at < until:
+            flow[r.stage_at(ended_at) or r.stages[-1].stage]["lost"] += 1
+    return {src: _ordered(flow[src]) for src in sorted(flow, key=stage_order)}
+
+
+def _stays(worked: list[_Lead], period: Period) -> defaultdict[str, list[float]]:
+    """Days in stage of the stays that ended in the period."""
+    stays: defaultdict[str, list[float]] = defaultdict(list)
+    since, until = period.since, period.until
+    for lead in worked:
+        for stay, nxt in lead.moves():
+            left = stay.left_at or (nxt.entered_at if nxt else None)
+            if left is not None and since <= left < until:
+                stays[stay.stage].append(_days(stay.entered_at, left))
+    return stays
+
+
+def _stats_by_stage(samples: Mapping[str, list[float]]) -> dict[str, Stat]:
+    return {stage: Stat.of(samples[stage]) for stage in sorted(samples, key=stage_order)}
+
+
+def _development(still: list[_Lead], until: datetime) -> tuple[Counter[str], int, defaultdict[str, list[float]]]:
+    """Leads in development at ``until`` by stage, those waiting for sales, and the ages of their current stays."""
+    in_dev: Counter[str] = Counter()
+    ages: defaultdict[str, list[float]] = defaultdict(list)
+    awaiting = 0
+    for lead in still:
+        r = lead.r
+        stage = r.stage_at(until) or r.stages[0].stage
+        if stage == HANDED_OFF:
+            awaiting += 1
+            continue
+        in_dev[stage] += 1
+        if r.complete:
+            current = next((s for s in reversed(r.stages) if s.entered_at <= until), r.stages[0])
+            ages[stage].append(_days(current.entered_at, until))
+    return in_dev, awaiting, ages
+
+
+def _endings(ended: list[_Lead], until: datetime) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Disqualifications by reason, those by pre-qualification, and losses by execution status."""
+    disqualified: Counter[str] = Counter()
+    immediate: Counter[str] = Counter()
+    lost: Counter[str] = Counter()
+    for lead in ended:
+        outcome = lead.r.outcome
+        if outcome is None:
+            lost[lead.r.status] += 1
+        elif outcome.kind == DISQUALIFIED:
+            disqualified[outcome.reason] += 1
+            if not lead.nurtured_by(until):
+                immediate[outcome.reason] += 1
+    return disqualified, immediate, lost
+
+
+def _qualification(handed: list[_Lead]) -> tuple[list[float], list[float], list[float]]:
+    """Velocity (days to the first handoff), touches to qualify, days to ``sales_ready``."""
+    velocity: list[float] = []
+    days_q: list[float] = []
+    for lead in handed:
+        r = lead.r
+        if r.complete:
+            velocity.append(_days(r.enrolled_at, lead.handoffs[0]))
+            days_q.append(_days(r.enrolled_at, r.entered(SALES_READY) or lead.handoffs[0]))
+    return velocity, [float(lead.r.touch_count) for lead in handed], days_q
+
+
+def _cost(ended: list[_Lead], still: list[_Lead], handoffs: int, costs: Mapping[str, float], until: datetime) -> Cost:
+    """Lifetime touch cost of the leads that ended, per lead nurtured and per handoff; spend so far on the rest."""
+    by_channel: Counter[str] = Counter()
+    spend = 0.0
+    for lead in ended:
+        for channel, n in lead.r.touches:
+            price = n * costs.get(channel, 0.0)
+            spend += price
+            by_channel[channel] += price
+    nurtured = sum(lead.nurtured_by(until) for lead in ended)
+    return Cost(spend=spend, by_channel={k: v for k, v in sorted(by_channel.items())}, ended=len(ended),
+                nurtured=nurtured, per_lead_nurtured=spend / nurtured if nurtured else None,
+                per_handoff=spend / handoffs if handoffs else None,
+                work_in_progress=sum((touch_cost(lead.r, costs) for lead in still), 0.0))
+
+
+def _revenue(handed: list[_Lead]) -> Revenue:
+    deals = [lead.r.deal_size for lead in handed if lead.r.deal_size is not None and lead.r.deal_size > 0]
+    return Revenue(potential=sum(deals), average=statistics.fmean(deals) if deals else None,
+                   without_value=len(handed) - len(deals))
+
+
+def _acceptance(handed: list[_Lead], until: datetime) -> Acceptance:
+    """What sales did with the last handoff of each lead handed off in the period."""
+    answers: Counter[str] = Counter()
+    accepted_value = 0.0
+    to_accept: list[float] = []
+    for lead in handed:
+        answer = lead.r.answer_to_handoff(until) or "pending"
+        answers[answer] += 1
+        if answer == ACCEPTED:
+            accepted_value += lead.r.deal_size or 0.0
+            accepted_at = lead.r.entered(ACCEPTED)
+            if accepted_at is not None:
+                to_accept.append(_days(lead.handoffs[-1], accepted_at))
+    answered = len(handed) - answers["untracked"]
+    return Acceptance(answers[ACCEPTED], answers[REJECTED], answers[RECYCLED], answers["pending"], answers["untracked"],
+                      answers[ACCEPTED] / answered if answered else None, accepted_value,
+                      sum(to_accept) / len(to_accept) if to_accept else None)
 
 
 def _ordered(counts: Mapping[str, int]) -> dict[str, int]:

@@ -2,7 +2,7 @@
 
 The workflow keeps a compact memo (``workflows/nurture.py`` ``_publish``)::
 
-    {"stages": [[stage, entered_at, left_at, why], ...],
+    {"stages": [[stage, entered_at, left_at, why(, answer)], ...],
      "touches": {"email": n, "call": n, "voicemail": n, "letter": n},
      "outcome": null | {"kind", "reason", "to", "at", "by"}}
 
@@ -12,7 +12,12 @@ everything the report needs, so thousands of leads are read with
 ``list_workflows`` alone. A lead started before the stage memo existed still gets
 a record, from its search attributes (``complete=False``).
 
-Standard library only; times are timezone-aware UTC datetimes.
+Sales' answer to a handoff is read from the ``answer`` the engine records in the
+stage entry after it (:data:`cadence.vocabulary.ACCEPTANCE_ANSWERS`); memos
+written before that field existed have only the words of ``why``, which are read
+as a fallback.
+
+Standard library and cadence's stdlib-only modules; times are timezone-aware UTC datetimes.
 """
 
 from __future__ import annotations
@@ -22,33 +27,35 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-PREQUALIFY = "prequalify"
-NURTURE = "nurture"
-SALES_READY = "sales_ready"
-HANDED_OFF = "handed_off"
-DISQUALIFIED = "disqualified"
-ACCEPTED = "accepted"
-REJECTED = "rejected"
-RECYCLED = "recycled"
-ACCEPTANCE_STAGES = (ACCEPTED, REJECTED, RECYCLED)
-"""Sales acceptance stages: counted when present, reported as "not tracked yet" otherwise."""
+from cadence import utc
+from cadence import visibility as sa
+from cadence.vocabulary import (
+    ACCEPTANCE_ANSWERS,
+    ACCEPTED,
+    DISQUALIFIED,
+    HANDED_OFF,
+    HANDOFF,
+    NURTURE,
+    OUTCOME_KINDS,
+    PREQUALIFY,
+    RECYCLED,
+    REJECTED,
+    SALES_READY,
+    TRACK_PREFIX,
+    is_nurture_stage,
+    lead_id_of_workflow,
+)
 
 LIVE_STATUSES = ("running", "continued_as_new")
 """Execution statuses of a lead that is still being worked."""
 
 
-def is_nurture_stage(stage: str) -> bool:
-    """True for the nurture stage and the long-term tracks (``track:NAME``)."""
-    return stage == NURTURE or stage.startswith(("nurture:", "track:"))
-
-
-_ORDER = {PREQUALIFY: 0, NURTURE: 1, SALES_READY: 3, HANDED_OFF: 4, ACCEPTED: 5, REJECTED: 6, RECYCLED: 7,
-          DISQUALIFIED: 8, "lost": 9}
+_ORDER = {PREQUALIFY: 0, NURTURE: 1, SALES_READY: 3, HANDED_OFF: 4, ACCEPTED: 5, DISQUALIFIED: 8, "lost": 9}
 
 
 def stage_order(stage: str) -> tuple[int, str]:
     """Sort key: stages in pipeline order (tracks after nurture), unknown ones last."""
-    if stage.startswith(("nurture:", "track:")):
+    if stage.startswith(TRACK_PREFIX):
         return (2, stage)
     return (_ORDER.get(stage, 10), stage)
 
@@ -60,7 +67,7 @@ def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = utc.parse(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
@@ -74,6 +81,9 @@ class StageStay:
     entered_at: datetime
     left_at: datetime | None = None
     why: str = ""
+    """Why the lead entered the stage, in words for people (never parsed, but in memos older than ``answer``)."""
+    answer: str = ""
+    """On the stay after a handoff sales had to accept: what became of it (:data:`ACCEPTANCE_ANSWERS`)."""
 
 
 @dataclass(frozen=True)
@@ -130,11 +140,6 @@ class LeadRecord:
             return self.outcome.at or self.closed_at or self.enrolled_at
         return self.lost_at
 
-    def ended_by(self, when: datetime) -> bool:
-        """True when the lead had ended (outcome or loss) at ``when``."""
-        end = self.ended_at
-        return end is not None and end <= when
-
     def entered(self, stage: str) -> datetime | None:
         """When the lead first entered ``stage`` (``None`` if never)."""
         for stay in self.stages:
@@ -145,7 +150,7 @@ class LeadRecord:
     def handoffs(self) -> list[datetime]:
         """When the dossier went to sales, every time (a rejected lead can be handed off again)."""
         times = [s.entered_at for s in self.stages if s.stage == HANDED_OFF]
-        if not times and self.outcome is not None and self.outcome.kind == "handoff":
+        if not times and self.outcome is not None and self.outcome.kind == HANDOFF:
             at = self.entered(ACCEPTED) or self.outcome.at or self.closed_at
             times = [at] if at is not None else []
         return times
@@ -166,11 +171,12 @@ class LeadRecord:
         if nxt is None or nxt.entered_at >= before:
             ended = self.ended_at
             return "untracked" if ended is not None and ended < before and self.outcome is not None else "pending"
+        if nxt.answer in ACCEPTANCE_ANSWERS:
+            return nxt.answer
+        # Memos written before the engine recorded ``answer``: the stage, and the words of ``why``.
         if nxt.stage == ACCEPTED:
-            return "accepted"
-        if nxt.stage == REJECTED or nxt.why.startswith("rejected"):
-            return "rejected"
-        return "recycled"
+            return ACCEPTED
+        return REJECTED if nxt.why.startswith(REJECTED) else RECYCLED
 
     def stage_at(self, when: datetime) -> str | None:
         """The stage the lead was in at ``when``; ``None`` before enrollment."""
@@ -197,19 +203,19 @@ def _stages(raw: Any) -> tuple[StageStay, ...]:
     stays: list[StageStay] = []
     for item in raw if isinstance(raw, list) else ():
         if isinstance(item, dict):
-            item = [item.get("stage"), item.get("entered_at"), item.get("left_at"), item.get("why")]
+            item = [item.get("stage"), item.get("entered_at"), item.get("left_at"), item.get("why"), item.get("answer")]
         if not isinstance(item, (list, tuple)) or len(item) < 2:
             continue
         entered = parse_time(item[1])
         if not item[0] or entered is None:
             continue
         stays.append(StageStay(str(item[0]), entered, parse_time(item[2]) if len(item) > 2 else None,
-                               str(item[3] or "") if len(item) > 3 else ""))
+                               str(item[3] or "") if len(item) > 3 else "", str(item[4] or "") if len(item) > 4 else ""))
     return tuple(stays)
 
 
 def _outcome(raw: Any) -> Outcome | None:
-    if not isinstance(raw, dict) or raw.get("kind") not in ("handoff", "disqualified"):
+    if not isinstance(raw, dict) or raw.get("kind") not in OUTCOME_KINDS:
         return None
     return Outcome(kind=str(raw["kind"]), reason=str(raw.get("reason") or ""), at=parse_time(raw.get("at")),
                    to=str(raw.get("to") or ""), by=str(raw.get("by") or ""))
@@ -221,9 +227,9 @@ def record_from_memo(workflow_id: str, memo: Mapping[str, Any], *, attributes: M
     """Build a lead's record from its memo, search attributes and execution times.
 
     Args:
-        workflow_id: ``lead-<lead id>``.
+        workflow_id: the lead's workflow id (:func:`cadence.vocabulary.workflow_id_for`).
         memo: the decoded memo (enrollment keys and the stage memo).
-        attributes: search attribute name -> value (``CadenceStage``, ``CadenceSource`` ...).
+        attributes: search attribute name -> value (:mod:`cadence.visibility`).
         status: the execution status, lower case.
         start_time: the execution's start (the enrollment when the memo has no stages).
         close_time: the execution's close time, if closed.
@@ -235,22 +241,21 @@ def record_from_memo(workflow_id: str, memo: Mapping[str, Any], *, attributes: M
     outcome = _outcome(memo.get("outcome"))
     complete = bool(stages)
     if not stages:  # started before the stage memo: one stay in the current stage, times unknown
-        stage = str(attrs.get("CadenceStage") or PREQUALIFY)
+        stage = str(attrs.get(sa.STAGE) or PREQUALIFY)
         stages = (StageStay(stage, start, None, ""),)
-    if outcome is None and attrs.get("CadenceOutcome") in ("handoff", "disqualified"):
-        outcome = Outcome(str(attrs["CadenceOutcome"]), str(attrs.get("CadenceReason") or ""), close)
+    if outcome is None and attrs.get(sa.OUTCOME) in OUTCOME_KINDS:
+        outcome = Outcome(str(attrs[sa.OUTCOME]), str(attrs.get(sa.REASON) or ""), close)
     raw_touches = memo.get("touches")
     if isinstance(raw_touches, dict):
         touches = tuple((str(k), int(v)) for k, v in raw_touches.items() if isinstance(v, (int, float)) and v)
     else:
-        total = int(attrs.get("CadenceTouches") or 0)
+        total = int(attrs.get(sa.TOUCHES) or 0)
         touches = (("unknown", total),) if total else ()
-    lead_id = workflow_id[len("lead-"):] if workflow_id.startswith("lead-") else workflow_id
     return LeadRecord(
-        lead_id=lead_id,
-        cadence=str(memo.get("cadence") or attrs.get("CadenceName") or ""),
-        source=str(memo.get("source") or attrs.get("CadenceSource") or "marketing"),
-        owner=str(memo.get("owner") or attrs.get("CadenceOwner") or ""),
+        lead_id=lead_id_of_workflow(workflow_id) or workflow_id,
+        cadence=str(memo.get("cadence") or attrs.get(sa.NAME) or ""),
+        source=str(memo.get("source") or attrs.get(sa.SOURCE) or "marketing"),
+        owner=str(memo.get("owner") or attrs.get(sa.OWNER) or ""),
         campaign=str(memo.get("campaign") or ""),
         deal_size=_number(memo.get("deal_size")),
         status=status,
@@ -264,15 +269,7 @@ def record_from_memo(workflow_id: str, memo: Mapping[str, Any], *, attributes: M
 
 
 __all__ = [
-    "ACCEPTANCE_STAGES",
-    "ACCEPTED",
-    "DISQUALIFIED",
-    "HANDED_OFF",
-    "NURTURE",
-    "PREQUALIFY",
-    "RECYCLED",
-    "REJECTED",
-    "SALES_READY",
+    "LIVE_STATUSES",
     "LeadRecord",
     "Outcome",
     "StageStay",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
+from cadence import utc
 from cadence.report.figures import Figures, Report, Stat
 
 NOT_TRACKED = "not tracked yet"
@@ -258,7 +259,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        return utc.iso(value)
     if isinstance(value, float):
         return round(value, 4)
     return value

@@ -15,7 +15,6 @@ uniformly random instant between the two).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence import ir, schedule
+from cadence.errors import SUGGESTION_QUOTED, Refusal, did_you_mean
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 _SET_KEY = re.compile(r"^[a-z_]+\.[a-z_]+$")
@@ -31,7 +31,7 @@ MAX_CAPACITY = 100_000
 """Largest daily capacity accepted for a rep (a typo guard, not a business rule)."""
 
 
-class BehaviourError(ValueError):
+class BehaviourError(Refusal, ValueError):
     """A behaviour file or override is invalid; ``problems`` names every one, each with its key path."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -210,7 +210,7 @@ def parse_behaviour(data: Any, *, locate: Locate | None = None, base: Behaviour 
         path = (str(section),)
         model = _SECTIONS.get(str(section))
         if model is None:
-            problems.append(f"{where(path, True)}{section}: unknown section{_did_you_mean(str(section), _SECTIONS)}; "
+            problems.append(f"{where(path, True)}{section}: unknown section{did_you_mean(section, _SECTIONS, SUGGESTION_QUOTED)}; "
                             f"expected one of: {', '.join(_SECTIONS)}")
             continue
         if values is None:
@@ -224,7 +224,7 @@ def parse_behaviour(data: Any, *, locate: Locate | None = None, base: Behaviour 
             key_path = (str(section), str(key))
             dotted = f"{section}.{key}"
             if key not in names:
-                problems.append(f"{where(key_path, True)}{dotted}: unknown setting{_did_you_mean(str(key), names)}; "
+                problems.append(f"{where(key_path, True)}{dotted}: unknown setting{did_you_mean(key, names, SUGGESTION_QUOTED)}; "
                                 f"expected one of: {', '.join(names)}")
                 continue
             try:
@@ -320,11 +320,6 @@ def _type_name(value: Any) -> str:
 def _shown(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 # ---------------------------------------------------------------- files and overrides

@@ -12,9 +12,6 @@ from zoneinfo import ZoneInfo
 
 from cadence import ir
 
-_WINDOW_WAITS = ("waiting for the send window", "out of office")
-
-
 def _day(d: date) -> str:
     return f"{d:%a} {d.day} {d:%b}"
 
@@ -111,8 +108,8 @@ def _offset(local: datetime) -> str:
     return f"{text[:3]}:{text[3:]}"
 
 
-def explain_wait(plan_schedule: ir.Schedule, tz: str, since: datetime, until: datetime | None, summary: str,
-                 *, business_days: bool = False) -> str:
+def explain_wait(plan_schedule: ir.Schedule, tz: str, since: datetime, until: datetime | None,
+                 *, window: bool = False, business_days: bool = False) -> str:
     """Why a wait that began at ``since`` ends at ``until``, or ``""`` when there is nothing to add.
 
     Args:
@@ -120,15 +117,15 @@ def explain_wait(plan_schedule: ir.Schedule, tz: str, since: datetime, until: da
         tz: the lead's zone.
         since: when the wait began.
         until: when it ends (``None``: open-ended).
-        summary: the engine's summary of the wait.
-        business_days: the wait counts business days (a ``business days`` wait, a task due).
+        window: it waits for the send window (:attr:`cadence.engine.Wait.window`).
+        business_days: it counts business days (:attr:`cadence.engine.Wait.business_days`).
     """
     if until is None or until <= since:
         return ""
-    if summary.startswith(_WINDOW_WAITS) or ": waiting for the send window" in summary:
+    if window:
         return "; ".join(window_reasons(plan_schedule, tz, since, until))
     parts: list[str] = []
-    if business_days or "business day" in summary:
+    if business_days:
         skipped = skipped_days(plan_schedule, tz, since, until)
         if skipped:
             parts.append("business days only: " + "; ".join(skipped))

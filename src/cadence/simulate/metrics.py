@@ -31,13 +31,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cadence.simulate.records import SimulationRun
+from cadence.vocabulary import DISQUALIFIED, HANDOFF, TOUCH_KINDS
 from cadence.simulate.reps import RepDay
 
-CHANNELS: tuple[str, ...] = ("email", "call", "voicemail", "letter")
+CHANNELS: tuple[str, ...] = TOUCH_KINDS
 """Touch channels, in the order figures show them."""
 EARLY_TOUCHES = 7
-"""Leads handed to sales were typically contacted at least seven times (docs: domain)."""
-HANDOFF = "handoff"
+"""Leads handed to sales were typically contacted at least seven times."""
 WAITING_FOR_SALES = "waiting for sales at the horizon"
 IN_NURTURE = "in nurture at the horizon"
 DEFAULT_SENDER = "(default sender)"
@@ -179,13 +179,13 @@ def summarize(run: SimulationRun) -> Summary:
             days[day][touch.channel] += 1
             if touch.channel == "email":
                 senders[touch.sender or DEFAULT_SENDER][day] += 1
-        if lead.outcome == "handoff":
+        if lead.outcome == HANDOFF:
             outcomes[HANDOFF] += 1
             if lead.handed_off_at is not None:
                 to_handoff_days.append((lead.handed_off_at - lead.started_at).total_seconds() / 86400)
             if lead.touches_at_handoff is not None:
                 to_handoff_touches.append(lead.touches_at_handoff)
-        elif lead.outcome == "disqualified":
+        elif lead.outcome == DISQUALIFIED:
             outcomes[f"disqualified: {lead.reason}"] += 1
             if lead.reason == "no_response" and lead.touch_count < EARLY_TOUCHES:
                 early += 1
@@ -264,7 +264,6 @@ __all__ = [
     "ChannelCounts",
     "DEFAULT_SENDER",
     "EARLY_TOUCHES",
-    "HANDOFF",
     "IN_NURTURE",
     "RepSummary",
     "SenderSummary",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from cadence import utc
 from cadence.simulate.behaviour import behaviour_to_dict
 from cadence.simulate.metrics import CHANNELS, EARLY_TOUCHES, ChannelCounts, Spread, Summary
 from cadence.simulate.records import LeadRun, SimulationRun, TraceEntry
@@ -150,15 +151,15 @@ def _calendar_row(entry: TraceEntry, tz: str) -> dict[str, Any]:
         early = f"ended early, at {local_text(entry.cut_short_at, tz)}"
         why = f"{why}; {early}" if why else early
     return {
-        "at": _utc(entry.at),
+        "at": utc.iso(entry.at),
         "local": local_text(entry.at, tz),
         "kind": entry.kind,
         "what": entry.what,
         "detail": entry.detail,
-        "until": _utc(entry.until) if entry.until else None,
+        "until": utc.iso(entry.until) if entry.until else None,
         "until_local": local_text(entry.until, tz) if entry.until else None,
         "why": why,
-        "ended_early_at": _utc(entry.cut_short_at) if entry.cut_short_at else None,
+        "ended_early_at": utc.iso(entry.cut_short_at) if entry.cut_short_at else None,
     }
 
 
@@ -173,10 +174,6 @@ def lead_headline(run: SimulationRun, lead: LeadRun) -> str:
 
 
 # ---------------------------------------------------------------- JSON
-
-
-def _utc(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _spread(s: Spread) -> dict[str, Any]:
@@ -236,7 +233,7 @@ def lead_to_dict(run: SimulationRun, lead: LeadRun) -> dict[str, Any]:
         "lead": {
             "id": lead.lead_id, "timezone": lead.timezone, "owner": lead.owner,
             "outcome": lead.outcome or None, "reason": lead.reason or None,
-            "ended_at": _utc(lead.ended_at) if lead.ended_at else None,
+            "ended_at": utc.iso(lead.ended_at) if lead.ended_at else None,
             "stage": lead.stage, "cadence": lead.cadence, "touches": lead.touch_count,
             "calendar": calendar_rows(lead),
         },

@@ -22,13 +22,15 @@ import dataclasses
 import heapq
 import random
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cadence import ir, schedule, templating
+from cadence import ir, schedule, templating, utc
+from cadence.errors import Refusal
 from cadence.engine import UNDONE_OUTCOMES, Engine, EngineError, Finish, OpenTask, SwitchTrack, Touch, Wait
 from cadence.lead import Lead
+from cadence.vocabulary import HANDOFF
 from cadence.messages import workflow_id_for
 from cadence.simulate.behaviour import Behaviour
 from cadence.simulate.buyer import BOUNCE_DETAIL, Buyer
@@ -45,7 +47,7 @@ Progress = Callable[[int, int], None]
 """Called with (days simulated, days in the run) as the clock moves on."""
 
 
-class SimulationError(Exception):
+class SimulationError(Refusal):
     """The run cannot go on (a cadence that never waits); the message names the lead."""
 
 
@@ -226,7 +228,7 @@ class _LeadSim:
                 engine.plan = self.plan
                 engine.switch_to(self.plan, now, command.reason)
             elif isinstance(command, Finish):
-                if command.outcome == "handoff" and command.deliver:
+                if command.outcome == HANDOFF and command.deliver:
                     self.handed_off_at = now
                     self.touches_at_handoff = sum(engine.state.touches_by_channel.values())
                     if self.plan.acceptance is not None:
@@ -317,10 +319,10 @@ class _LeadSim:
     def _rep(self, now: datetime, task_id: str, opened_at: datetime) -> None:
         engine = self._engine()
         task = engine.state.open_task
-        if task is None or task["task_id"] != task_id or task["opened_at"] != _iso(opened_at):
+        if task is None or task["task_id"] != task_id or task["opened_at"] != utc.iso(opened_at):
             return  # missed or cancelled meanwhile
         assignee = task["assignee"]
-        due = _parse(task["due_at"])
+        due = utc.parse(task["due_at"])
         if not self.world.desk.take(assignee, now):
             later = schedule.next_window_start(self.plan.schedule, engine.tz, self.world.desk.next_day(now))
             if later < due:
@@ -349,7 +351,7 @@ class _LeadSim:
         answer = self.buyer.sales_answer()
         at = self.buyer.when("sales", self.world.behaviour.sales.delay, self.plan.schedule, engine.tz, now)
         deadline = pending.get("deadline", "")
-        if answer is not None and deadline and at < _parse(deadline):
+        if answer is not None and deadline and at < utc.parse(deadline):
             self.world.push(at, self.index, "sales", (answer, deadline))
 
     def _sales(self, now: datetime, answer: str, deadline: str) -> None:
@@ -393,15 +395,8 @@ class _LeadSim:
     def _traced_wait(self, now: datetime, command: Wait) -> None:
         if not self.traced:
             return
-        engine = self._engine()
-        business = False
-        task = engine.state.open_task
-        if engine.state.phase == "task_open" and task is not None:
-            step = self.plan.step(task["step"])
-            business = getattr(getattr(step, "due", None), "unit", "") == "business_days"
-        elif engine.state.phase == "acceptance" and self.plan.acceptance is not None:
-            business = self.plan.acceptance.deadline.unit == "business_days"
-        why = explain_wait(self.plan.schedule, engine.tz, now, command.until, command.summary, business_days=business)
+        why = explain_wait(self.plan.schedule, self._engine().tz, now, command.until, window=command.window,
+                           business_days=command.business_days)
         self.trace.append(TraceEntry(now, "wait", command.summary, until=command.until, why=why))
 
     def _cut_short(self, now: datetime) -> None:
@@ -436,7 +431,7 @@ class _LeadSim:
             touch_count=sum(st.touches_by_channel.values()),
             outcome=kind,
             reason=outcome.get("reason", "") if self.ended else "",
-            ended_at=_parse(outcome["at"]) if self.ended and outcome.get("at") else None,
+            ended_at=utc.parse(outcome["at"]) if self.ended and outcome.get("at") else None,
             stage=st.stage,
             cadence=st.cadence,
             handed_off_at=self.handed_off_at,
@@ -467,14 +462,6 @@ def describe(entry: dict[str, Any]) -> str:
     if kind == "stage":
         return outcome.replace("_", " ") if outcome else str(entry.get("detail", "")).partition(":")[0] or "stage"
     return f"{kind}: {outcome}"
-
-
-def _iso(at: datetime) -> str:
-    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 __all__ = ["MAX_COMMANDS", "Progress", "SOURCE", "SimulationError", "describe", "simulate"]

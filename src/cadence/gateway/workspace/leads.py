@@ -1,0 +1,142 @@
+"""What the workspace asks of leads, and its one implementation over the client API (:mod:`cadence.client`).
+
+Pages depend on :class:`WorkspaceLeads` only, so they are tested against the
+pure engine without a server. Every method raises :class:`cadence.client.ActionRefused`
+with the workflow's own words when a lead refuses, and :class:`cadence.client.Unreachable`
+or :class:`cadence.client.NoWorker` when nobody can answer now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from temporalio.service import RPCError
+
+from cadence import client as api
+from cadence import ir
+from cadence.gateway.leads import LeadPort
+
+STATE_CONCURRENCY = 16
+"""State queries in flight at once while the queue page gathers open tasks."""
+
+
+@dataclass(frozen=True)
+class CadenceTerms:
+    """What a lead's cadence says about ending it: read from the plan the lead runs."""
+
+    disqualify_reasons: tuple[str, ...] = ()
+    """Reasons an operator may disqualify with."""
+    acceptance_deadline: str = ""
+    """How long sales has to accept (``2 business days``); empty: the handoff ends the nurture."""
+    escalate_to: str = ""
+    """Who gets the lead after a first missed deadline; empty: it is recycled at once."""
+    recycle: str = ""
+    """The track rejected and unaccepted leads go back to."""
+
+
+class WorkspaceLeads(Protocol):
+    """The leads as the workspace reads and changes them."""
+
+    async def open_tasks(self) -> list[dict[str, Any]]:
+        """The state (:func:`cadence.client.state`) of every running lead with an open call or voicemail task."""
+        ...
+
+    async def state(self, lead_id: str) -> dict[str, Any]:
+        """One lead's state; ActionRefused when never enrolled."""
+        ...
+
+    async def terms(self, lead_id: str) -> CadenceTerms:
+        """What the lead's current cadence says about disqualifying and accepting it."""
+        ...
+
+    async def log_outcome(self, task_id: str, outcome: str, notes: str, learned: dict[str, str], by: str) -> str:
+        """Record a task's outcome; the workflow's confirmation."""
+        ...
+
+    async def operate(self, lead_id: str, action: str, by: str, *, reason: str = "", note: str = "",
+                      to: str = "") -> str:
+        """``accept``, ``reject``, ``pause``, ``resume``, ``handoff`` or ``disqualify``; the workflow's confirmation."""
+        ...
+
+
+class TemporalLeads:
+    """:class:`WorkspaceLeads` over the gateway's Temporal client."""
+
+    def __init__(self, port: LeadPort) -> None:
+        self.port = port
+
+    async def open_tasks(self) -> list[dict[str, Any]]:
+        """See :meth:`WorkspaceLeads.open_tasks`."""
+        client = await self.port.client()
+        query = api.list_query(open_task=True) + " AND ExecutionStatus = 'Running'"
+        try:
+            rows = [row async for row in api.list_leads(client, query)]
+        except RPCError as exc:
+            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
+        gate = asyncio.Semaphore(STATE_CONCURRENCY)
+
+        async def one(lead_id: str) -> dict[str, Any] | None:
+            async with gate:
+                try:
+                    return await api.state(client, lead_id)
+                except api.NoWorker:
+                    raise
+                except api.ActionRefused:
+                    return None  # ended between the list and the query
+
+        states = await asyncio.gather(*(one(row.lead_id) for row in rows))
+        return [st for st in states if st is not None and st.get("open_task")]
+
+    async def state(self, lead_id: str) -> dict[str, Any]:
+        """See :meth:`WorkspaceLeads.state`."""
+        return await api.state(await self.port.client(), lead_id)
+
+    async def terms(self, lead_id: str) -> CadenceTerms:
+        """See :meth:`WorkspaceLeads.terms`: read from the input of the lead's latest run."""
+        client = await self.port.client()
+        try:
+            async for event in api.handle(client, lead_id).fetch_history_events():
+                payloads = event.workflow_execution_started_event_attributes.input.payloads
+                [inp] = await client.data_converter.decode(payloads, [dict])
+                plan = ir.plan_from_dict_cached(inp["plan"])
+                break
+            else:
+                return CadenceTerms()
+        except RPCError as exc:
+            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
+        acceptance = plan.acceptance
+        if acceptance is None:
+            return CadenceTerms(plan.disqualify_reasons)
+        return CadenceTerms(plan.disqualify_reasons, str(acceptance.deadline), acceptance.escalate_to,
+                            acceptance.recycle)
+
+    async def log_outcome(self, task_id: str, outcome: str, notes: str, learned: dict[str, str], by: str) -> str:
+        """See :meth:`WorkspaceLeads.log_outcome`."""
+        client = await self.port.client()
+        result = await api.log_outcome(client, task_id, outcome, notes=notes, learned=learned, by=by)
+        return result.message
+
+    async def operate(self, lead_id: str, action: str, by: str, *, reason: str = "", note: str = "",
+                      to: str = "") -> str:
+        """See :meth:`WorkspaceLeads.operate`."""
+        client = await self.port.client()
+        if action == "accept":
+            result = await api.accept(client, lead_id, note=note, by=by)
+        elif action == "reject":
+            result = await api.reject(client, lead_id, reason, by=by)
+        elif action == "pause":
+            result = await api.pause(client, lead_id, by=by)
+        elif action == "resume":
+            result = await api.resume(client, lead_id, by=by)
+        elif action == "handoff":
+            result = await api.force_handoff(client, lead_id, to=to, note=note, by=by)
+        elif action == "disqualify":
+            result = await api.disqualify(client, lead_id, reason, note=note, by=by)
+        else:
+            raise ValueError(f"unknown action {action!r}")
+        return result.message
+
+
+__all__ = ["STATE_CONCURRENCY", "CadenceTerms", "TemporalLeads", "WorkspaceLeads"]
