@@ -50,7 +50,8 @@ EMAIL_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), backoff_coeffic
 FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 PATCH_STAGE_MEMO = "stage-memo-v1"
 PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
-PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1}
+PATCH_KEEP_WITH_SALES = "keep-with-sales-v1"
+PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 
@@ -354,8 +355,11 @@ class NurtureWorkflow:
     @workflow.signal(name=SIGNAL_EVENT)
     def event(self, inp: EventInput) -> None:
         """A system event (reply, bounce, unsubscribe ...); unknown kinds are logged and dropped."""
+        # Asked only when it matters (an event while sales decides), so other histories carry no marker.
+        keep = self.engine.state.phase != "acceptance" or self._patched(PATCH_KEEP_WITH_SALES)
         try:
-            self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal")
+            self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal",
+                                 keep_with_sales=keep)
         except (eng.RejectedInput, TypeError, ValueError) as exc:
             # A signal cannot be refused to its sender; a bad one must not wedge the lead either.
             workflow.logger.warning("event refused: %s", exc)
@@ -375,7 +379,8 @@ class NurtureWorkflow:
     @workflow.update(name=UPDATE_LEAD)
     def update_lead(self, inp: LeadUpdateInput) -> UpdateResult:
         """An operator corrects or completes lead data."""
-        _reject_on(lambda: self.engine.update_lead(dict(inp.fields), inp.by, self.now()))
+        keep = self.engine.state.phase != "acceptance" or self._patched(PATCH_KEEP_WITH_SALES)
+        _reject_on(lambda: self.engine.update_lead(dict(inp.fields), inp.by, self.now(), keep_with_sales=keep))
         self.woken = True
         return UpdateResult(True, f"updated {', '.join(sorted(inp.fields))}")
 

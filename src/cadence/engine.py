@@ -451,8 +451,15 @@ class Engine:
         else:
             self._queue(rule.action, f"{task['kind']} outcome {outcome}", by)
 
-    def on_event(self, kind: str, data: dict[str, Any], now: datetime, source: str = "") -> None:
+    def on_event(self, kind: str, data: dict[str, Any], now: datetime, source: str = "", *,
+                 keep_with_sales: bool = True) -> None:
         """Apply a system event (reply, meeting_booked, callback_requested, unsubscribe, bounce, lead_updated).
+
+        Args:
+            keep_with_sales: while sales decides on a handed-off lead, record the event (history,
+                engagement, email blocked) but run none of the cadence's handlers: a reply must not pull
+                the lead back into nurture, a meeting must not hand it off twice. ``False`` keeps the
+                behaviour of leads that ran before this rule (their histories replay unchanged).
 
         Raises:
             RejectedInput: for an unknown kind or bad lead data.
@@ -487,6 +494,8 @@ class Engine:
         st.last_outcome = kind
         detail = str(data.get("detail", ""))[:500]
         self._history(now, "event", outcome=kind, detail=detail, by=source)
+        if keep_with_sales and st.phase == "acceptance":
+            return  # sales has the lead; the dossier and the lead page show the event
         action = self.plan.handler(kind)
         if action is None and kind == "unsubscribe":
             action = ir.DisqualifyAction(vocab.OPTED_OUT)
@@ -535,10 +544,10 @@ class Engine:
         self.check_active()
         self.check_lead_update(fields)
 
-    def update_lead(self, fields: dict[str, Any], by: str, now: datetime) -> None:
-        """An operator changed lead data; the cadence's ``lead_updated`` handler applies."""
+    def update_lead(self, fields: dict[str, Any], by: str, now: datetime, *, keep_with_sales: bool = True) -> None:
+        """An operator changed lead data; the cadence's ``lead_updated`` handler applies (see :meth:`on_event`)."""
         self.check_update_lead(fields)
-        self.on_event("lead_updated", {"fields": fields}, now, source=by)
+        self.on_event("lead_updated", {"fields": fields}, now, source=by, keep_with_sales=keep_with_sales)
 
     def check_active(self) -> None:
         """Refuse operator input to a lead that has ended."""

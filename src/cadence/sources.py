@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -234,10 +234,36 @@ def _json(text: str, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | s
         yield _validated(index, record, mapping)
 
 
+def distinct_leads(records: Iterable[tuple[int, Lead | str]]) -> tuple[list[Lead], list[str]]:
+    """The valid leads of ``records`` (as :func:`read_leads` yields them), each id once, and one message per
+    record left out (``line 7: ...``, ``line 9: lead L-1 appears twice``)."""
+    leads: list[Lead] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for line, item in records:
+        if isinstance(item, str):
+            skipped.append(f"line {line}: {item}")
+        elif item.id in seen:
+            skipped.append(f"line {line}: lead {item.id} appears twice")
+        else:
+            seen.add(item.id)
+            leads.append(item)
+    return leads, skipped
+
+
+def skipped_warning(source: Path, skipped: list[str]) -> str:
+    """One line telling that ``skipped`` records of ``source`` were left out (simulate, preview)."""
+    more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
+    return (f"warning: skipped {len(skipped)} invalid lead{'s' if len(skipped) != 1 else ''} of {source} "
+            f"({skipped[0]}{more}); enroll would reject them too")
+
+
 __all__ = [
     "DELIMITERS",
     "LeadFile",
     "SourceError",
+    "distinct_leads",
+    "skipped_warning",
     "describe_delimiter",
     "detect_delimiter",
     "parse_mapping",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -461,3 +462,21 @@ def test_the_workflows_validators_only_ask_the_engine():
     for fn in validators:
         text = ast.unparse(fn.body[0])
         assert len(fn.body) == 1 and text.startswith("_reject_on(") and "self.engine.check_" in text, text
+
+
+def test_events_while_sales_decides_are_recorded_but_leave_the_lead_with_sales():
+    plan = ir.seal(dataclasses.replace(_acceptance_plan(), events=(
+        ir.EventHandler("reply", ir.GotoAction("one")), ir.EventHandler("meeting_booked", ir.HandoffAction("x@y.z")))))
+    engine = Engine.start(plan, LEAD, T0)
+    _to_handoff(engine)
+    engine.on_event("reply", {"detail": "any news?"}, T0 + timedelta(hours=1), source="smtp")
+    engine.on_event("meeting_booked", {}, T0 + timedelta(hours=2), source="calendar")
+    wait = engine.next_command(T0 + timedelta(hours=3))
+    assert isinstance(wait, Wait) and wait.summary.startswith("waiting for dana@seller.example to accept")
+    assert engine.state.engagement["replies"] == 1 and engine.state.engagement["meetings"] == 1
+    engine.accept("dana", "", T0 + timedelta(hours=4))
+    assert engine.next_command(T0 + timedelta(hours=4)).reason == "accepted by dana"
+    old = Engine.start(plan, LEAD, T0)  # leads that ran before the rule keep their behaviour on replay
+    _to_handoff(old)
+    old.on_event("reply", {}, T0 + timedelta(hours=1), source="smtp", keep_with_sales=False)
+    assert isinstance(old.next_command(T0 + timedelta(hours=1)), Touch)  # pulled back to step one

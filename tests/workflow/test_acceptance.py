@@ -151,3 +151,19 @@ async def test_a_rejection_after_escalation_recycles_with_the_reason_kept(rig):
     assert rejected == [("kim@seller.example", "a consultant, not a buyer")]
     stages = [h["detail"] for h in result["history"] if h["kind"] == "stage"]
     assert any(d.startswith("moved to track stale-monthly: rejected by sales: a consultant, not a buyer") for d in stages)
+
+
+async def test_a_reply_while_sales_decides_leaves_the_lead_with_sales_and_marks_the_history_once(rig):
+    from temporalio.api.enums.v1 import EventType
+
+    lead_id, handle = await handed_off(rig)
+    await api.send_event(rig.client, lead_id, "reply", {"detail": "any news?"}, source="inbox")
+    await rig.env.sleep(timedelta(minutes=5))
+    state = await handle.query(QUERY_STATE, result_type=dict)
+    assert state["phase"] == "acceptance" and state["engagement"]["replies"] == 1
+    await api.accept(rig.client, lead_id, by="dana")
+    result = await handle.result()
+    assert (result["outcome"], result["reason"]) == ("handoff", "accepted by dana")
+    events = (await handle.fetch_history()).events
+    markers = [e for e in events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED]
+    assert len(markers) == 1  # keep-with-sales-v1: recorded where it decided, and only there

@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "codec-server": "cadence.cli.codec:codec_server",
     "gateway": "cadence.cli.gateway:gateway",
     "simulate": "cadence.cli.simulate:simulate",
+    "preview": "cadence.cli.preview:preview",
     "suppress": "cadence.cli.suppress:suppress",
     "users": "cadence.cli.users:users",
 }

@@ -84,7 +84,7 @@ def _plan(path: str, templates: Path | None) -> Any:
 def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None, owners: str, seed: int,
            quiet: bool) -> list[Any]:
     from cadence.simulate import synthetic_leads
-    from cadence.sources import parse_mapping, read_leads
+    from cadence.sources import distinct_leads, parse_mapping, read_leads, skipped_warning
 
     if source is not None and synthetic is not None:
         raise CadenceCLIError("give a lead file or --synthetic N, not both")
@@ -94,24 +94,12 @@ def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None,
         count = _whole(synthetic, "--synthetic", 1, MAX_LEADS)
         return synthetic_leads(count, seed, owner_count=_whole(owners, "--owners", 1, 10_000))
     assert source is not None
-    leads_file = read_leads(source, parse_mapping(list(mapping)))
-    records = list(leads_file)
-    leads, skipped, seen = [], [], set()
-    for line, item in records:
-        if isinstance(item, str):
-            skipped.append(f"line {line}: {item}")
-        elif item.id in seen:
-            skipped.append(f"line {line}: lead {item.id} appears twice")
-        else:
-            seen.add(item.id)
-            leads.append(item)
+    leads, skipped = distinct_leads(read_leads(source, parse_mapping(list(mapping))))
     if not leads:
         detail = f" ({len(skipped)} rejected; {skipped[0]})" if skipped else ""
         raise CadenceCLIError(f"no valid lead in {source}{detail}")
     if skipped and not quiet:
-        more = f" and {len(skipped) - 1} more" if len(skipped) > 1 else ""
-        click.echo(f"warning: skipped {len(skipped)} invalid lead{'s' if len(skipped) != 1 else ''} of {source} "
-                   f"({skipped[0]}{more}); enroll would reject them too", err=True)
+        click.echo(skipped_warning(source, skipped), err=True)
     return leads
 
 
