@@ -1,8 +1,9 @@
 """The names that conditions and templates may use.
 
 One contract for the validator (which rejects unknown names at validate
-time) and the engine (which builds the values at run time). Standard
-library only.
+time) and the engine (which builds the values at run time, in
+:mod:`cadence.context_values`; ``tests/unit/test_context_values.py`` holds
+names and values to each other). Standard library only.
 """
 
 from __future__ import annotations
@@ -43,4 +44,7 @@ TEMPLATE_NAMES: frozenset[str] = CONDITION_NAMES | {
 }
 """Variables of email, call brief, voicemail and letter templates."""
 
-__all__ = ["CONDITION_NAMES", "PREQUAL_NAMES", "TEMPLATE_NAMES"]
+ACTIVITY_TEMPLATE_NAMES: frozenset[str] = frozenset({"unsubscribe_url", "sender"})
+"""Template variables only the sending activity knows; the engine builds all the others."""
+
+__all__ = ["ACTIVITY_TEMPLATE_NAMES", "CONDITION_NAMES", "PREQUAL_NAMES", "TEMPLATE_NAMES"]

@@ -7,6 +7,12 @@ commands and reports back; events and human input arrive as method calls.
 Nothing here does I/O, reads a clock or draws a random number, so the same
 inputs always give the same decisions (replay-safe) and every construct is
 unit-testable without a server.
+
+This module is the one entry point; the Engine composes smaller units and
+re-exports what callers need: the commands and refusals (:mod:`cadence.commands`),
+sales acceptance (:mod:`cadence.acceptance`), the values of condition, template
+and pre-qualification variables (:mod:`cadence.context_values`) and the lead
+score (:mod:`cadence.scoring`).
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
-from cadence import ir, schedule, templating, utc
+from cadence import context_values, ir, schedule, scoring, templating, utc
 from cadence import vocabulary as vocab
-from cadence.errors import SUGGESTION_QUOTED, Refusal, did_you_mean
+from cadence.acceptance import SalesAcceptance, recycle_answer
+from cadence.commands import Command, EngineError, Finish, OpenTask, RejectedInput, SwitchTrack, Touch, Wait
+from cadence.errors import SUGGESTION_QUOTED, did_you_mean
 from cadence.lead import LeadError, parse_lead
 
 MAX_TRANSITIONS = 500
@@ -42,92 +50,6 @@ EVENT_COUNTERS: dict[str, str] = {
     "meeting_booked": "meetings",
     "callback_requested": "callbacks",
 }
-
-
-class EngineError(Exception):
-    """The plan cannot be interpreted any further (a defect, not bad input)."""
-
-
-class RejectedInput(Refusal, ValueError):
-    """Human input that must be refused: the message says why, in one line."""
-
-
-# ---------------------------------------------------------------- commands
-
-
-@dataclass(frozen=True)
-class Touch:
-    """Do an automatic touch now: send an email, drop a voicemail, write a letter."""
-
-    step_id: str
-    channel: Literal["email", "voicemail", "letter"]
-    iteration: int
-    summary: str
-    template: str
-    subject: str = ""
-    variant: str = ""
-    kind: Literal["touch"] = "touch"
-
-
-@dataclass(frozen=True)
-class OpenTask:
-    """Open a call or voicemail task for a person; it is missed at ``due_at``."""
-
-    task_id: str
-    step_id: str
-    channel: Literal["call", "voicemail"]
-    assignee: str
-    due_at: datetime
-    iteration: int
-    template: str
-    outcomes: tuple[str, ...]
-    summary: str
-    kind: Literal["open_task"] = "open_task"
-
-
-@dataclass(frozen=True)
-class Wait:
-    """Wait until ``until`` (``None``: until an event, e.g. while paused), or any event."""
-
-    until: datetime | None
-    summary: str
-    window: bool = False
-    """It waits for the send window (business hours, holidays, a lead out of office)."""
-    business_days: bool = False
-    """It counts business days (a wait or loop of business days, a task or acceptance deadline in them)."""
-    kind: Literal["wait"] = "wait"
-
-
-@dataclass(frozen=True)
-class Finish:
-    """End the nurture: ``handoff`` to ``to`` or ``disqualified`` for ``reason``."""
-
-    outcome: Literal["handoff", "disqualified"]
-    reason: str
-    to: str = ""
-    sections: tuple[str, ...] = ()
-    by: str = ""
-    summary: str = ""
-    deliver: bool = True
-    """Deliver the dossier to ``to``; false when sales accepted a lead delivered before."""
-    escalated_from: str = ""
-    """An escalation: who did not accept the lead by :attr:`missed_deadline` (empty otherwise)."""
-    missed_deadline: str = ""
-    """An escalation: the acceptance deadline (ISO UTC) that passed unanswered."""
-    kind: Literal["finish"] = "finish"
-
-
-@dataclass(frozen=True)
-class SwitchTrack:
-    """Move the lead onto another cadence (a long-term track), keeping its history."""
-
-    track: str
-    reason: str
-    summary: str
-    kind: Literal["switch_track"] = "switch_track"
-
-
-Command = Union[Touch, OpenTask, Wait, Finish, SwitchTrack]
 
 
 # ---------------------------------------------------------------- state
@@ -205,6 +127,7 @@ class Engine:
         self.plan = plan
         self.state = state
         self.workflow_id = workflow_id
+        self._sales = SalesAcceptance(self)
 
     # -- construction ------------------------------------------------------
     @classmethod
@@ -222,7 +145,7 @@ class Engine:
         that as its ``answer`` (:data:`~cadence.vocabulary.REJECTED`, :data:`~cadence.vocabulary.RECYCLED`).
         """
         st = self.state
-        answer = _recycle_answer(st.acceptance)
+        answer = recycle_answer(st.acceptance)
         st.tracks.append(f"{st.cadence}@{st.version[:12]}")
         st.cadence, st.version = plan.name, plan.sha256
         st.pc, st.phase, st.wait_until, st.open_task = 0, "enter", None, None
@@ -256,7 +179,7 @@ class Engine:
         if st.phase == "prequalify":
             return self._prequalify(now)
         if st.phase == "acceptance":
-            return self._acceptance(now)
+            return self._sales.decide(now)
         if st.phase in ("waiting", "loop_wait", "window", "task_open"):
             until = utc.parse(st.wait_until) if st.wait_until else now
             if now < until:
@@ -598,86 +521,30 @@ class Engine:
         self.state.status = "active"
         self._history(now, "operator", outcome="resumed", by=by)
 
-    # -- sales acceptance ---------------------------------------------------------
+    # -- sales acceptance (cadence.acceptance) -------------------------------------
     def handed_off(self, command: Finish, now: datetime) -> None:
         """The dossier went to ``command.to``; wait for sales to accept (the plan has acceptance)."""
-        acceptance = self.plan.acceptance
-        assert acceptance is not None
-        st = self.state
-        escalated = bool(st.acceptance and st.acceptance.get("escalated"))
-        # Sales may answer the first handoff while its escalation is being delivered: keep that answer.
-        answer = st.acceptance.get("answer") if st.acceptance else None
-        deadline = self.answer_by(now)
-        assert deadline is not None
-        st.acceptance = {"to": command.to, "deadline": utc.iso(deadline), "escalated": escalated,
-                         "reason": command.reason, "sections": list(command.sections), "answer": answer}
-        st.phase, st.wait_until = "acceptance", utc.iso(deadline)
-        self._history(now, "stage", outcome=vocab.HANDED_OFF, by=command.by,
-                      detail=f"to {command.to}, to accept by {utc.iso(deadline)}: {command.reason}")
-        self._enter_stage(vocab.HANDED_OFF, now, command.reason)
+        self._sales.handed_off(command, now)
 
     def answer_by(self, now: datetime) -> datetime | None:
         """By when sales must accept or reject a lead handed off at ``now``; ``None`` without acceptance."""
-        acceptance = self.plan.acceptance
-        if acceptance is None:
-            return None
-        return schedule.add_duration(self.plan.schedule, self.tz, now, acceptance.deadline)
+        return self._sales.answer_by(now)
 
     def check_acceptance_answer(self) -> dict[str, Any]:
         """The pending acceptance; refuses when the lead is not waiting for sales."""
-        st = self.state
-        if st.phase != "acceptance" or st.acceptance is None or st.acceptance.get("answer"):
-            raise RejectedInput(f"lead {st.lead.get('id')} is not waiting for sales to accept it (stage {st.stage})")
-        return st.acceptance
+        return self._sales.check_answer()
 
     def accept(self, by: str, note: str, now: datetime) -> None:
         """Sales accepted the lead: the nurture ends in an accepted handoff (``by`` empty: the assignee)."""
-        pending = self.check_acceptance_answer()
-        by = by or pending["to"]
-        pending["answer"] = {"accepted": True, "by": by, "note": note}
-        self._history(now, "operator", outcome=vocab.ACCEPTED, by=by, detail=note)
+        self._sales.accept(by, note, now)
 
     def check_reject(self, reason: str) -> dict[str, Any]:
         """The pending acceptance; refuses when the lead is not waiting for sales or ``reason`` is blank."""
-        pending = self.check_acceptance_answer()
-        if not reason.strip():
-            raise RejectedInput("a rejection needs a reason (what is missing, why it is not a fit)")
-        return pending
+        return self._sales.check_reject(reason)
 
     def reject(self, reason: str, by: str, now: datetime) -> None:
         """Sales rejected the lead: it goes back to nurture on the recycle track (``by`` empty: the assignee)."""
-        pending = self.check_reject(reason)
-        by = by or pending["to"]
-        pending["answer"] = {"accepted": False, "by": by, "note": reason}
-        self._history(now, "operator", outcome=vocab.REJECTED, by=by, detail=reason)
-
-    def _acceptance(self, now: datetime) -> Command:
-        st = self.state
-        acceptance = self.plan.acceptance
-        pending = st.acceptance
-        assert acceptance is not None and pending is not None
-        answer = pending.get("answer")
-        if answer and answer["accepted"]:
-            return Finish(vocab.HANDOFF, f"accepted by {answer['by'] or pending['to']}", to=pending["to"],
-                          sections=tuple(pending["sections"]), by=answer["by"], deliver=False,
-                          summary=f"accepted by {answer['by'] or pending['to']}")
-        if answer:
-            return SwitchTrack(acceptance.recycle, f"rejected by sales: {answer['note']}",
-                               f"recycle to {acceptance.recycle}: rejected by sales")
-        until = utc.parse(st.wait_until) if st.wait_until else now
-        if now < until:
-            return Wait(until, f"waiting for {pending['to']} to accept the lead until {schedule.describe(until, self.tz)}",
-                        business_days=acceptance.deadline.unit == "business_days")
-        self._history(now, "stage", outcome="not_accepted", by=pending["to"],
-                      detail=f"{pending['to']} did not accept by {pending['deadline']}")
-        if acceptance.escalate_to and not pending["escalated"]:
-            pending["escalated"] = True
-            return Finish(vocab.HANDOFF, f"escalated: {pending['to']} did not accept in time", to=acceptance.escalate_to,
-                          sections=tuple(pending["sections"]), summary=f"escalate to {acceptance.escalate_to}",
-                          escalated_from=pending["to"], missed_deadline=pending["deadline"])
-        pending["lapsed"] = True  # nobody answered in time
-        return SwitchTrack(acceptance.recycle, "nobody accepted the lead by the deadline",
-                           f"recycle to {acceptance.recycle}: not accepted in time")
+        self._sales.reject(reason, by, now)
 
     def finished(self, command: Finish, now: datetime, detail: str = "") -> None:
         """Record that ``command`` (handoff or disqualification) was carried out."""
@@ -699,48 +566,15 @@ class Engine:
 
     def qualified(self) -> list[str]:
         """Captured attributes, in the cadence's order."""
-        return [q for q in self.plan.qualification if q in self.state.qualification]
+        return scoring.qualified(self.plan.qualification, self.state.qualification)
 
     def score(self) -> int:
-        """BANT-style score 0-100 (25 per letter known; a custom list: share captured)."""
-        have = set(self.state.qualification)
-        if self.plan.qualification == ir.DEFAULT_QUALIFICATION:
-            letters = [
-                {"budget"},
-                {"decision_makers", "decision_maker_engaged"},
-                {"pain_validated"},
-                {"decision_process", "urgency"},
-            ]
-            return 25 * sum(1 for letter in letters if letter & have)
-        total = len(self.plan.qualification) or 1
-        return round(100 * len(self.qualified()) / total)
+        """BANT-style score 0-100 (25 per letter known; a custom list: share captured); see :mod:`cadence.scoring`."""
+        return scoring.score(self.plan.qualification, self.state.qualification)
 
     def condition_context(self, now: datetime) -> dict[str, Any]:
-        """Values of :data:`cadence.context.CONDITION_NAMES` at ``now``."""
-        st = self.state
-        qualified = self.qualified()
-        started = utc.parse(st.started_at)
-        touches = sum(st.touches_by_channel.values())
-        eng = st.engagement
-        return {
-            "lead": dict(st.lead),
-            "lists": {nl.name: list(nl.values) for nl in self.plan.lists},
-            "qualified": qualified,
-            "qualified_count": len(qualified),
-            "qualification": {k: v["value"] for k, v in st.qualification.items()},
-            "missing": [q for q in self.plan.qualification if q not in st.qualification],
-            "score": self.score(),
-            "engaged": bool(eng["replies"] or eng["connected_calls"] or eng["callbacks"] or eng["meetings"]),
-            "engagement": dict(eng),
-            "replies": eng["replies"],
-            "meetings": eng["meetings"],
-            "connected_calls": eng["connected_calls"],
-            "touches": touches,
-            "touches_by_channel": dict(st.touches_by_channel),
-            "days": max(0, (now - started).days),
-            "last_outcome": st.last_outcome,
-            "stage": st.stage,
-        }
+        """Values of :data:`cadence.context.CONDITION_NAMES` at ``now`` (built by :mod:`cadence.context_values`)."""
+        return context_values.condition_values(self.plan, self.state, now)
 
     def template_context(self, now: datetime, step_id: str, iteration: int,
                          names: Collection[str] | None = None) -> dict[str, Any]:
@@ -753,31 +587,14 @@ class Engine:
             names: only these variables (what the template reads); ``lead`` is then left
                 out too, since every request carries the lead. ``None``: all of them.
         """
-        ctx = self.condition_context(now)
-        if names is None or "qualification" in names:
-            ctx["qualification"] = {k: dict(v) for k, v in self.state.qualification.items()}
-        if names is None or "history" in names:
-            # The history grows with every touch: copied only for templates that show it.
-            ctx["history"] = [dict(h) for h in self.state.history if h["kind"] in ("touch", "event", "task")]
-        ctx["cadence"] = {"name": self.plan.name, "description": self.plan.description, "version": self.plan.short_version}
-        ctx["step"] = step_id
-        ctx["iteration"] = iteration
-        if names is not None:
-            ctx = {k: v for k, v in ctx.items() if k in names and k != "lead"}
-        return ctx
+        return context_values.template_values(self.plan, self.state, now, step_id, iteration, names)
 
     def context_for(self, now: datetime, step_id: str, iteration: int, *sources: str) -> dict[str, Any]:
         """:meth:`template_context` with only the variables the template texts ``sources`` read.
 
         A template that does not parse gets everything; rendering it reports the error.
         """
-        names: set[str] = set()
-        for source in sources:
-            found = templating.template_names(source)
-            if found is None:
-                return self.template_context(now, step_id, iteration)
-            names |= found
-        return self.template_context(now, step_id, iteration, names)
+        return context_values.template_values_for(self.plan, self.state, now, step_id, iteration, *sources)
 
     def snapshot(self, now: datetime) -> dict[str, Any]:
         """The full state as people and the dossier read it."""
@@ -786,7 +603,7 @@ class Engine:
             lead_id=self.state.lead.get("id"),
             position=self._step_id() if self.state.phase != "ended" else None,
             now=utc.iso(now),
-            missing=[q for q in self.plan.qualification if q not in self.state.qualification],
+            missing=scoring.missing(self.plan.qualification, self.state.qualification),
             score=self.score(),
             touches=sum(self.state.touches_by_channel.values()),
             plan_touches=self.plan.touch_count,
@@ -880,12 +697,7 @@ class Engine:
 
     def _prequalify(self, now: datetime) -> Command | None:
         st = self.state
-        email = str(st.lead.get("email", ""))
-        ctx = {
-            "lead": dict(st.lead),
-            "lists": {nl.name: list(nl.values) for nl in self.plan.lists},
-            "email_domain": email.rpartition("@")[2].lower() if "@" in email else "",
-        }
+        ctx = context_values.prequal_values(self.plan, st.lead)
         for rule in self.plan.prequalify:
             if self._holds(rule.condition, ctx, now, "prequalify"):
                 note = rule.note or rule.condition
@@ -980,17 +792,6 @@ class Engine:
 def _shown(text: str) -> str:
     """``text`` as is when printable, else quoted: input echoed to terminals and logs stays one line."""
     return text if isinstance(text, str) and text.isprintable() and len(text) <= 200 else repr(text)[:200]
-
-
-def _recycle_answer(pending: dict[str, Any] | None) -> str:
-    """What sales did with a handoff the lead now leaves for a track: rejected it, let it lapse, or neither
-    (``""``: the lead moved for another reason, or was not waiting for sales)."""
-    if not pending:
-        return ""
-    answer = pending.get("answer")
-    if answer and not answer.get("accepted"):
-        return vocab.REJECTED
-    return vocab.RECYCLED if pending.get("lapsed") else ""
 
 
 __all__ = [

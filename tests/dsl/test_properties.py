@@ -110,3 +110,18 @@ def test_mutants_never_crash(workdir: Path, text: str) -> None:
     else:
         assert lines and all(LINE.match(line) for line in lines), lines
     assert "Traceback" not in out.getvalue() + err.getvalue()
+
+
+def test_a_track_name_no_file_system_takes_is_a_located_error(tmp_path, capsys):
+    from cadence.cli.main import main
+
+    name = "a" * 300
+    cadence = tmp_path / "c.yaml"
+    cadence.write_text("cadence: ccc\nschedule: {timezone: UTC}\ndisqualify_reasons: [no_response]\nsteps:\n"
+                       f"  - id: g\n    gate:\n      - else: {{track: {name}}}\n")
+    assert main(["validate", str(cadence)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("c.yaml:7:23: error: steps[0].gate[0].else.track: is longer than 64 characters")
+    assert out[1].endswith(f"c.yaml:7:23: error: steps[0].gate[0].else.track: no cadence file '{name}.yaml' "
+                           "next to this file (hint: a track is another cadence file in the same directory, "
+                           "named without .yaml)")

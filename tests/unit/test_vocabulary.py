@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cadence import client, engine, ir, lead_view, messages, visibility
+from cadence import acceptance, client, context_values, engine, ir, lead_view, messages, scoring, visibility
 from cadence import vocabulary as vocab
 from cadence.channels.ids import message_id_for, workflow_of_message_id
 from cadence.dsl import compiler, schema, validator
@@ -32,7 +32,8 @@ OWNED_WORDS = {
 }
 """Words with one meaning each: a module that needs one imports it (``prequalify``, ``handoff``,
 ``accepted`` and ``rejected`` also name phases, history entries and answer fields, so are not listed)."""
-USERS: tuple[ModuleType, ...] = (validator, compiler, schema, engine, lead_view, client, records, figures, collect)
+USERS: tuple[ModuleType, ...] = (validator, compiler, schema, engine, acceptance, context_values, scoring, lead_view,
+                                 client, records, figures, collect)
 
 
 def _literals(module: ModuleType) -> list[tuple[int, str]]:

@@ -99,8 +99,11 @@ def track_path(cadence_path: Path, name: str) -> Path | None:
     """The file a ``track: NAME`` refers to (``<same dir>/NAME.yaml`` or ``.yml``), if it exists."""
     for suffix in YAML_SUFFIXES:
         candidate = cadence_path.parent / f"{name}{suffix}"
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a name no file system takes (too long, a NUL): no such file
+            continue
     return None
 
 
