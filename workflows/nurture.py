@@ -51,7 +51,8 @@ FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 PATCH_STAGE_MEMO = "stage-memo-v1"
 PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 PATCH_KEEP_WITH_SALES = "keep-with-sales-v1"
-PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2}
+PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2,
+                           eng.CHANGE_COUNT_CANCELLED_TASK: 2}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 
@@ -84,6 +85,8 @@ class NurtureWorkflow:
             self.engine = eng.Engine.start(self.plan, inp.lead, self.now(), wf_id)
         else:
             self.engine = eng.Engine(self.plan, eng.LeadState.from_dict(inp.state), wf_id)
+        # The engine asks where a change decides; a lead from before the change answers no on replay.
+        self.engine.runs = self._patched
         self.woken = False
         self.published: dict[str, Any] = {}
         self.delivery: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,6 +42,8 @@ ENGAGEMENT_OUTCOMES: dict[str, str] = {
 }
 UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced", "suppressed"})
 """Touch outcomes that did not reach the lead and so do not count as touches."""
+CHANGE_COUNT_CANCELLED_TASK = "count-cancelled-task-v1"
+"""Interpreter change: a task cancelled by a goto counts as a visit of its step (see :meth:`Engine._goto`)."""
 MAX_EVENT_IDS = 200
 """Event ids a lead remembers for exactly-once delivery (redeliveries come within days, not months)."""
 
@@ -128,6 +130,9 @@ class Engine:
         self.state = state
         self.workflow_id = workflow_id
         self._sales = SalesAcceptance(self)
+        self.runs: Callable[[str], bool] = lambda change: True
+        """Whether this lead runs the interpreter change ``change`` (an id of ``workflows.nurture.PATCHES``).
+        Asked only where the change decides; the workflow answers for leads that ran before it."""
 
     # -- construction ------------------------------------------------------
     @classmethod
@@ -659,6 +664,10 @@ class Engine:
             st.open_task = None
             self._history(now, "task", channel=task["kind"], step=task["step"], outcome="cancelled",
                           detail=f"task {task['task_id']} closed: {why}")
+            if self.runs(CHANGE_COUNT_CANCELLED_TASK):
+                # The cancelled task was a visit: the step's next task gets a new id, so a late outcome
+                # for the cancelled one is refused instead of landing on the new one.
+                self._count_visit(task["step"])
         st.pc = self.plan.index(step_id)
         st.phase, st.wait_until = "enter", None
 
@@ -795,6 +804,7 @@ def _shown(text: str) -> str:
 
 
 __all__ = [
+    "CHANGE_COUNT_CANCELLED_TASK",
     "Command",
     "Engine",
     "EngineError",

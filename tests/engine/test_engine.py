@@ -480,3 +480,22 @@ def test_events_while_sales_decides_are_recorded_but_leave_the_lead_with_sales()
     _to_handoff(old)
     old.on_event("reply", {}, T0 + timedelta(hours=1), source="smtp", keep_with_sales=False)
     assert isinstance(old.next_command(T0 + timedelta(hours=1)), Touch)  # pulled back to step one
+
+
+def test_a_task_cancelled_by_an_event_is_a_visit_so_the_reopened_task_has_a_new_id():
+    plan = make_plan([call("ring", wait=1, due=2), end("bye")],
+                     events=(ir.EventHandler("reply", ir.GotoAction("ring")),))
+
+    def reopened(runs: bool) -> tuple[str, str]:
+        engine = Engine.start(plan, LEAD, T0)
+        engine.runs = lambda change: runs
+        first = engine.next_command(T0)
+        assert isinstance(first, OpenTask)
+        engine.task_opened(first, "brief", T0)
+        engine.on_event("reply", {}, T0 + timedelta(hours=1), source="smtp")
+        again = engine.next_command(T0 + timedelta(hours=1))
+        assert isinstance(again, OpenTask)
+        return first.task_id, again.task_id
+
+    assert reopened(True) == ("L-1~ring~1", "L-1~ring~2")
+    assert reopened(False) == ("L-1~ring~1", "L-1~ring~1")  # leads from before the change keep their ids
