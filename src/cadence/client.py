@@ -402,7 +402,7 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
 _UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED)
 
 
-def _refused(exc: RPCError) -> ActionRefused:
+def refusal(exc: RPCError) -> ActionRefused:
     """The refusal for a failed call: :class:`Unreachable` when the server did not answer."""
     if exc.status in _UNREACHABLE:
         return Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc})")
@@ -422,22 +422,33 @@ async def state(client: Client, lead_id: str) -> dict[str, Any]:
         raise ActionRefused(str(exc)) from None
 
 
+async def started_input(client: Client, lead_id: str) -> dict[str, Any] | None:
+    """The input the lead's latest run started with (lead record, plan; no worker needed); ``None`` when never
+    enrolled.
+
+    Raises:
+        Unreachable: the server did not answer. ActionRefused: it refused the call.
+    """
+    try:
+        async for event in handle(client, lead_id).fetch_history_events():
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [inp] = await client.data_converter.decode(payloads, [dict])
+            return dict(inp)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise refusal(exc) from None
+    return None
+
+
 async def enrolled_lead(client: Client, lead_id: str) -> dict[str, Any] | None:
     """The lead record its latest run started with (no worker needed); ``None`` when never enrolled.
 
     Raises:
         Unreachable: the server did not answer.
     """
-    try:
-        async for event in handle(client, lead_id).fetch_history_events():
-            payloads = event.workflow_execution_started_event_attributes.input.payloads
-            [inp] = await client.data_converter.decode(payloads, [dict])
-            return dict(inp.get("lead") or {})
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise _refused(exc) from None
-    return None
+    inp = await started_input(client, lead_id)
+    return None if inp is None else dict(inp.get("lead") or {})
 
 
 async def opt_out(client: Client, lead_id: str, *, source: str, event_id: str = "",
@@ -466,7 +477,7 @@ async def opt_out(client: Client, lead_id: str, *, source: str, event_id: str = 
                              source=source)
             return "unsubscribed; the lead's nurture stops"
     except RPCError as exc:
-        raise _refused(exc) from None
+        raise refusal(exc) from None
     return "unsubscribed" + ("" if email else " (the lead has no email address)")
 
 
@@ -477,7 +488,7 @@ async def lead_row(client: Client, lead_id: str) -> LeadRow | None:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
-        raise _refused(exc) from None
+        raise refusal(exc) from None
     return _row(described)
 
 
@@ -582,6 +593,8 @@ __all__ = [
     "enroll_many",
     "force_handoff",
     "enrolled_lead",
+    "refusal",
+    "started_input",
     "lead_id_of_task",
     "lead_row",
     "list_leads",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.service import RPCError
 
@@ -18,6 +18,8 @@ from cadence import client as api
 from cadence import suppression
 from cadence.messages import DEFAULT_TASK_QUEUE
 from cadence.vocabulary import OPTED_OUT
+
+T = TypeVar("T")
 
 
 class LeadPort:
@@ -51,6 +53,24 @@ class LeadPort:
                     raise api.Unreachable(str(exc)) from None
             return self._client
 
+    async def _use(self, call: Callable[[Any], Awaitable[T]]) -> T:
+        """``call(client)``; when the server did not answer, the next call connects again.
+
+        Raises:
+            api.Unreachable: try again later. api.ActionRefused: the lead or the server refused.
+        """
+        client = await self.client()
+        try:
+            return await call(client)
+        except RPCError as exc:
+            refused = api.refusal(exc)
+            if isinstance(refused, api.Unreachable):
+                self._client = None
+            raise refused from None
+        except api.Unreachable:
+            self._client = None
+            raise
+
     async def send(self, lead_id: str, kind: str, data: dict[str, Any], source: str) -> None:
         """Give ``lead_id`` an event; ``data["event_id"]`` makes a redelivery add nothing.
 
@@ -58,12 +78,7 @@ class LeadPort:
             api.Unreachable: try again later. api.ActionRefused: the lead cannot take it (not
             enrolled, ended).
         """
-        client = await self.client()
-        try:
-            await api.send_event(client, lead_id, kind, data, source=source)
-        except api.Unreachable:
-            self._client = None  # reconnect next time
-            raise
+        await self._use(lambda client: api.send_event(client, lead_id, kind, data, source=source))
 
     async def opt_out(self, lead_id: str, event_id: str) -> str:
         """See :func:`cadence.client.opt_out` (the address listed for good, a running nurture told).
@@ -71,12 +86,8 @@ class LeadPort:
         Raises:
             api.Unreachable: try again later. api.ActionRefused: the lead was never enrolled.
         """
-        client = await self.client()
-        try:
-            return await api.opt_out(client, lead_id, source="gateway", event_id=event_id, task_queue=self.task_queue)
-        except api.Unreachable:
-            self._client = None
-            raise
+        return await self._use(lambda client: api.opt_out(client, lead_id, source="gateway", event_id=event_id,
+                                                          task_queue=self.task_queue))
 
     async def suppress(self, address: str, reason: str, *, source_id: str, note: str = "") -> None:
         """Put ``address`` on the do-not-contact list (a hard bounce, a complaint).
@@ -84,13 +95,8 @@ class LeadPort:
         Raises:
             api.Unreachable: try again later.
         """
-        client = await self.client()
-        try:
-            await suppression.SuppressionList(client, self.task_queue).add(address, reason, by="gateway",
-                                                                           source_id=source_id, note=note)
-        except RPCError as exc:
-            self._client = None
-            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
+        await self._use(lambda client: suppression.SuppressionList(client, self.task_queue).add(
+            address, reason, by="gateway", source_id=source_id, note=note))
 
     async def already_opted_out(self, lead_id: str) -> bool:
         """Whether the lead's nurture ended on its opt-out, or its address is on the do-not-contact list.
@@ -98,30 +104,15 @@ class LeadPort:
         Raises:
             api.Unreachable: try again later.
         """
-        client = await self.client()
-        try:
+        async def look(client: Any) -> bool:
             row = await api.lead_row(client, lead_id)
             if row is not None and row.reason == OPTED_OUT:
                 return True
             lead = await api.enrolled_lead(client, lead_id)
             email = str((lead or {}).get("email") or "")
             return bool(email) and await suppression.SuppressionList(client).check(email) is not None
-        except api.Unreachable:
-            self._client = None
-            raise
 
-    async def row(self, lead_id: str) -> api.LeadRow | None:
-        """What visibility knows of ``lead_id`` (``None``: never enrolled).
-
-        Raises:
-            api.Unreachable: try again later.
-        """
-        client = await self.client()
-        try:
-            return await api.lead_row(client, lead_id)
-        except api.Unreachable:
-            self._client = None
-            raise
+        return await self._use(look)
 
 
 __all__ = ["LeadPort"]

@@ -74,7 +74,7 @@ class TemporalLeads:
         try:
             rows = [row async for row in api.list_leads(client, query)]
         except RPCError as exc:
-            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
+            raise api.refusal(exc) from None
         gate = asyncio.Semaphore(STATE_CONCURRENCY)
 
         async def one(lead_id: str) -> dict[str, Any] | None:
@@ -95,17 +95,10 @@ class TemporalLeads:
 
     async def terms(self, lead_id: str) -> CadenceTerms:
         """See :meth:`WorkspaceLeads.terms`: read from the input of the lead's latest run."""
-        client = await self.port.client()
-        try:
-            async for event in api.handle(client, lead_id).fetch_history_events():
-                payloads = event.workflow_execution_started_event_attributes.input.payloads
-                [inp] = await client.data_converter.decode(payloads, [dict])
-                plan = ir.plan_from_dict_cached(inp["plan"])
-                break
-            else:
-                return CadenceTerms()
-        except RPCError as exc:
-            raise api.Unreachable(f"the Temporal server did not answer ({exc})") from None
+        inp = await api.started_input(await self.port.client(), lead_id)
+        if inp is None:
+            return CadenceTerms()
+        plan = ir.plan_from_dict_cached(inp["plan"])
         acceptance = plan.acceptance
         if acceptance is None:
             return CadenceTerms(plan.disqualify_reasons)
