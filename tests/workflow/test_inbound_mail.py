@@ -75,7 +75,9 @@ async def gateway(rig: Any, tmp_path: Path) -> AsyncIterator[tuple[int, Path]]:
         return rig.client
 
     quarantine = tmp_path / "quarantine"
-    served = Gateway(GatewayOptions(quarantine_dir=quarantine), LeadPort(connect, rig.task_queue))
+    # Mail is read against the leads' cadence clock, not the machine's date ("back on 15 February 2027").
+    served = Gateway(GatewayOptions(quarantine_dir=quarantine), LeadPort(connect, rig.task_queue),
+                     clock=lambda: rig.start.astimezone(timezone.utc) + timedelta(hours=2))
     smtp_port = free_port()
     async with running(served, port=0, smtp_port=smtp_port):
         yield smtp_port, quarantine

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +49,13 @@ class Gateway:
     leads: LeadPort
     meter: Any = None
     """A ``temporalio.common.MetricMeter`` (the metrics runtime's) for the gateway's counters; ``None``: none."""
+    clock: Callable[[], datetime] | None = None
+    """The current instant inbound mail is read against ("back on 14 January"); ``None``: the wall clock."""
     intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
         self.intake = Intake(self.leads, Quarantine(self.options.quarantine_dir), self.options.unsubscribe_secret,
-                             meter=self.meter)
+                             clock=self.clock, meter=self.meter)
 
 
 async def health(request: Request) -> Response:

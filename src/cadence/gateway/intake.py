@@ -48,15 +48,16 @@ class Intake:
         leads: the door to leads.
         quarantine: where unmatched messages are kept.
         secret: the signing secret of cadence's tokens (``unsubscribe_secret``).
-        clock: the current instant (return dates like "back on 14 January" are read against it).
+        clock: the current instant (return dates like "back on 14 January" are read against it);
+            default: the wall clock.
     """
 
     def __init__(self, leads: LeadPort, quarantine: Quarantine, secret: str | None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), meter: Any = None) -> None:
+                 clock: Callable[[], datetime] | None = None, meter: Any = None) -> None:
         self.leads = leads
         self.quarantine = quarantine
         self.secret = secret
-        self.clock = clock
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.counter = meter.create_counter(metrics.INBOUND) if meter is not None else None
 
     async def take(self, raw: bytes, source: str) -> Taken:
