@@ -31,12 +31,14 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_HANDOFF,
         UPDATE_LEAD,
         UPDATE_LOG_OUTCOME,
+        UPDATE_MIGRATE,
         UPDATE_PAUSE,
         UPDATE_REJECT,
         UPDATE_RESUME,
         WORKFLOW_NAME,
         EventInput,
         LeadUpdateInput,
+        MigrateInput,
         NurtureInput,
         OperatorInput,
         OutcomeInput,
@@ -88,6 +90,9 @@ class NurtureWorkflow:
         # The engine asks where a change decides; a lead from before the change answers no on replay.
         self.engine.runs = self._patched
         self.woken = False
+        self.resting = False
+        """Whether the main loop waits (between decisions): a migration moves the lead only then."""
+        self.migrated = False
         self.published: dict[str, Any] = {}
         self.delivery: dict[str, Any] = {}
         self.counted = len(self.engine.state.history)
@@ -110,6 +115,10 @@ class NurtureWorkflow:
         """Interpret the plan; returns the outcome with the dossier or the reason."""
         while True:
             self._count_new_history()
+            if self.migrated:
+                # The new version's plan replaces the old in this lead's input from here on.
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._carry(self.plan))
             command = self.engine.next_command(self.now())
             if self._publishes_before(command) or not self._patched(PATCH_PUBLISH_ON_WAIT):
                 # Search attributes describe where the lead waits; publishing before every activity too
@@ -182,10 +191,13 @@ class NurtureWorkflow:
         timeout = None if command.until is None else self._real_delay(command.until)
         if timeout is not None and timeout <= timedelta(0):
             return
+        self.resting = True
         try:
             await workflow.wait_condition(lambda: self.woken, timeout=timeout, timeout_summary=command.summary)
         except asyncio.TimeoutError:
             pass
+        finally:
+            self.resting = False
 
     async def _touch(self, command: eng.Touch) -> None:
         now = self.now()
@@ -456,6 +468,26 @@ class NurtureWorkflow:
     @reject.validator
     def _check_reject(self, inp: OperatorInput) -> None:
         _reject_on(lambda: self.engine.check_reject(inp.reason))
+
+    @workflow.update(name=UPDATE_MIGRATE)
+    async def migrate(self, inp: MigrateInput) -> UpdateResult:
+        """Move the lead onto another version of its cadence at the mapped position (``cadence migrate``)."""
+        root = ir.plan_from_dict_cached(inp.plan)
+        # Never in the middle of a touch: the move happens while the lead waits, so nothing is done twice.
+        await workflow.wait_condition(lambda: self.resting or self.engine.state.status == "ended")
+        done: list[str] = []
+        _reject_on(lambda: done.append(self.engine.migrate(root, dict(inp.mapping), inp.migration_id, inp.by,
+                                                           self.now())))
+        if self.engine.plan is not self.plan:
+            self.plan = self.engine.plan
+            self.migrated = True
+            self.woken = True
+        return UpdateResult(True, done[0])
+
+    @migrate.validator
+    def _check_migrate(self, inp: MigrateInput) -> None:
+        _reject_on(lambda: self.engine.check_migration(ir.plan_from_dict_cached(inp.plan), dict(inp.mapping),
+                                                       inp.migration_id, self.now()))
 
 
 def _reject_on(check: Any) -> None:

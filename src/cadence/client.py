@@ -49,12 +49,14 @@ from cadence.messages import (
     UPDATE_HANDOFF,
     UPDATE_LEAD,
     UPDATE_LOG_OUTCOME,
+    UPDATE_MIGRATE,
     UPDATE_PAUSE,
     UPDATE_REJECT,
     UPDATE_RESUME,
     WORKFLOW_NAME,
     EventInput,
     LeadUpdateInput,
+    MigrateInput,
     OperatorInput,
     OutcomeInput,
     UpdateResult,
@@ -353,6 +355,13 @@ async def reject(client: Client, lead_id: str, reason: str, *, by: str = "") -> 
     return await _update(client, lead_id, UPDATE_REJECT, OperatorInput(reason=reason, by=by))
 
 
+async def migrate(client: Client, lead_id: str, root: ir.Plan, migration_id: str, *,
+                  mapping: dict[str, str] | None = None, by: str = "") -> UpdateResult:
+    """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position."""
+    return await _update(client, lead_id, UPDATE_MIGRATE, MigrateInput(
+        plan=ir.plan_to_wire(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
+
+
 async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:
     """Stop the lead's touches until resumed."""
     return await _update(client, lead_id, UPDATE_PAUSE, OperatorInput(by=by))
@@ -422,15 +431,20 @@ async def state(client: Client, lead_id: str) -> dict[str, Any]:
         raise ActionRefused(str(exc)) from None
 
 
-async def started_input(client: Client, lead_id: str) -> dict[str, Any] | None:
-    """The input the lead's latest run started with (lead record, plan; no worker needed); ``None`` when never
-    enrolled.
+async def started_input(client: Client, lead_id: str, *, first_run: bool = False) -> dict[str, Any] | None:
+    """The input the lead's latest run (``first_run``: its enrollment run) started with (lead record, plan;
+    no worker needed); ``None`` when never enrolled.
 
     Raises:
         Unreachable: the server did not answer. ActionRefused: it refused the call.
     """
     try:
-        async for event in handle(client, lead_id).fetch_history_events():
+        lead = handle(client, lead_id)
+        if first_run:
+            described = await lead.describe()
+            first = described.raw_description.workflow_execution_info.first_run_id
+            lead = client.get_workflow_handle(workflow_id_for(lead_id), run_id=first or None)
+        async for event in lead.fetch_history_events():
             payloads = event.workflow_execution_started_event_attributes.input.payloads
             [inp] = await client.data_converter.decode(payloads, [dict])
             return dict(inp)

@@ -31,6 +31,9 @@ from cadence.acceptance import SalesAcceptance, recycle_answer
 from cadence.commands import Command, EngineError, Finish, OpenTask, RejectedInput, SwitchTrack, Touch, Wait
 from cadence.errors import SUGGESTION_QUOTED, did_you_mean
 from cadence.lead import LeadError, parse_lead
+from cadence.migration import positions as migration_positions
+from cadence.migration import targets as migration_targets
+from cadence.migration.positions import Move
 
 MAX_TRANSITIONS = 500
 """Instant transitions allowed between two waits; the validator forbids unbounded cycles."""
@@ -101,10 +104,17 @@ class LeadState:
     redelivered event adds nothing to the history, also across continue-as-new."""
     away_until: str | None = None
     """After an out-of-office reply: no touch before this instant (ISO UTC)."""
+    migrations: list[dict[str, Any]] = field(default_factory=list)
+    """Versions this lead was moved between by ``cadence migrate``: ``id``, ``cadence``, ``from``, ``to``
+    (the root cadence's sha256), ``at``, ``by``, ``from_step``, ``to_step``."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if not data["migrations"]:
+            # Leads never migrated carry exactly what they carried before migrations existed.
+            del data["migrations"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LeadState:
@@ -530,6 +540,48 @@ class Engine:
     def handed_off(self, command: Finish, now: datetime) -> None:
         """The dossier went to ``command.to``; wait for sales to accept (the plan has acceptance)."""
         self._sales.handed_off(command, now)
+
+    def check_migration(self, root: ir.Plan, mapping: dict[str, str], migration_id: str,
+                        now: datetime) -> tuple[ir.Plan, Move] | None:
+        """Where this lead will stand on ``root`` (or the track of it it runs); ``None`` when already moved.
+
+        Raises:
+            RejectedInput: when the lead cannot be moved, with the reason.
+        """
+        st = self.state
+        if any(m.get("id") == migration_id for m in st.migrations) or \
+                migration_targets.same_version(migration_targets.root_version(st), root.sha256):
+            return None
+        try:
+            target = migration_targets.target_for(self.plan, root)
+            return target, migration_positions.plan_move(st, self.plan, target, mapping, now)
+        except migration_positions.MoveRefused as exc:
+            raise RejectedInput(str(exc)) from None
+
+    def migrate(self, root: ir.Plan, mapping: dict[str, str], migration_id: str, by: str, now: datetime) -> str:
+        """Move this lead onto ``root`` at the mapped position; returns what happened in words.
+
+        Raises:
+            RejectedInput: when the lead cannot be moved (nothing changes).
+        """
+        checked = self.check_migration(root, mapping, migration_id, now)
+        st = self.state
+        if checked is None:
+            return f"lead {st.lead.get('id')} {migration_targets.ALREADY_MOVED} {root.short_version}"
+        target, move = checked
+        name, before = migration_targets.root_of(st)
+        migration_positions.apply_move(st, target, move)
+        self.plan = target
+        at = f"{move.source.step}" if move.source.step == move.step else f"{move.source.step} -> {move.step}"
+        text = (f"migrated from {name} {before[:12]} to {root.short_version}"
+                f"{f' ({root.version_label})' if root.version_label else ''} by {by or 'an operator'}, at {at}")
+        st.migrations.append({"id": migration_id, "cadence": name, "from": before, "to": root.sha256,
+                              "at": utc.iso(now), "by": by, "from_step": move.source.step, "to_step": move.step})
+        self._history(now, "stage", step=move.step, outcome="migrated", by=by,
+                      detail=text + (f"; {move.why_deadline}" if move.why_deadline else ""))
+        if st.stages:
+            st.stages[-1].setdefault("migrations", []).append(text)
+        return text
 
     def answer_by(self, now: datetime) -> datetime | None:
         """By when sales must accept or reject a lead handed off at ``now``; ``None`` without acceptance."""

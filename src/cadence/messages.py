@@ -25,6 +25,7 @@ UPDATE_PAUSE = "pause"
 UPDATE_RESUME = "resume"
 UPDATE_ACCEPT = "accept"
 UPDATE_REJECT = "reject"
+UPDATE_MIGRATE = "migrate"
 QUERY_STATE = "state"
 
 
@@ -104,6 +105,19 @@ class OperatorInput:
     by: str = ""
 
 
+@dataclass(frozen=True)
+class MigrateInput:
+    """Move the lead onto another version of its cadence (``cadence migrate``)."""
+
+    plan: dict[str, Any]
+    """The new version of the lead's root cadence, as :func:`cadence.ir.plan_to_wire` data."""
+    migration_id: str
+    """The migration's id: asking again with it changes nothing."""
+    mapping: dict[str, str] = field(default_factory=dict)
+    """Old step id -> new step id, for positions whose step was renamed or removed."""
+    by: str = ""
+
+
 SUPPRESSION_WORKFLOW = "CadenceSuppression"
 """One long-lived workflow per suppressed address or ``*@domain`` pattern: the do-not-contact list."""
 SUPPRESSION_ID_PREFIX = "suppress-"
@@ -141,6 +155,7 @@ __all__ = [
     "EventInput",
     "INTERPRETER_GENERATION",
     "LeadUpdateInput",
+    "MigrateInput",
     "NurtureInput",
     "OperatorInput",
     "OutcomeInput",
@@ -153,6 +168,7 @@ __all__ = [
     "UPDATE_DISQUALIFY",
     "UPDATE_HANDOFF",
     "UPDATE_LEAD",
+    "UPDATE_MIGRATE",
     "UPDATE_LOG_OUTCOME",
     "UPDATE_PAUSE",
     "UPDATE_REJECT",

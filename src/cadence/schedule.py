@@ -293,6 +293,35 @@ def add_duration(schedule: Schedule, tz: str, start: datetime, duration: Duratio
     return _to_utc(_business_day_after(schedule, local.date(), duration.amount), clock, tz)
 
 
+def subtract_duration(schedule: Schedule, tz: str, end: datetime, duration: Duration) -> datetime:
+    """The latest start from which :func:`add_duration` reaches ``end``: when a wait of ``duration`` began.
+
+    Starts on the non-business days before a business day all reach the same end; the latest is
+    returned, and adding any other duration to it gives what adding it to an earlier one gives.
+    """
+    end = _utc(end)
+    if duration.amount == 0:
+        return end
+    if duration.unit == "minutes":
+        return end - timedelta(minutes=duration.amount)
+    if duration.unit == "hours":
+        return end - timedelta(hours=duration.amount)
+    local = _local(end, tz)
+    clock = local.time().replace(tzinfo=None)
+    if duration.unit in ("days", "weeks"):
+        days = duration.amount * (7 if duration.unit == "weeks" else 1)
+        return _to_utc(local.date() - timedelta(days=days), clock, tz)
+    day, seen, limit = local.date(), 0, local.date() - timedelta(days=duration.amount * 7 + _SEARCH_DAYS)
+    while True:
+        if _is_business_day(schedule, day):
+            seen += 1
+            if seen == duration.amount:
+                return _to_utc(day - _ONE_DAY, clock, tz)
+        day -= _ONE_DAY
+        if day < limit:
+            raise ValueError("no business day found within two years; check the holidays and business hours")
+
+
 def _business_day_after(schedule: Schedule, day: date, count: int) -> date:
     limit = day + timedelta(days=count * 7 + _SEARCH_DAYS)
     while count > 0:

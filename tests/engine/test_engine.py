@@ -454,11 +454,12 @@ def test_the_workflows_validators_only_ask_the_engine():
     from pathlib import Path
 
     source = Path(__file__).resolve().parents[2] / "workflows" / "nurture.py"
-    functions = [f for f in ast.walk(ast.parse(source.read_text())) if isinstance(f, ast.FunctionDef)]
+    functions = [f for f in ast.walk(ast.parse(source.read_text()))
+                 if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))]
     validators = [f for f in functions if any(isinstance(d, ast.Attribute) and d.attr == "validator"
                                               for d in f.decorator_list)]
     updates = [f for f in functions if any("workflow.update" in ast.unparse(d) for d in f.decorator_list)]
-    assert len(validators) == len(updates) == 8  # every update has one
+    assert len(validators) == len(updates) == 9  # every update has one
     for fn in validators:
         text = ast.unparse(fn.body[0])
         assert len(fn.body) == 1 and text.startswith("_reject_on(") and "self.engine.check_" in text, text
