@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -118,7 +118,7 @@ class NurtureWorkflow:
             if self.migrated:
                 # The new version's plan replaces the old in this lead's input from here on.
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carry(self.plan))
+                self._continue_as_new()
             command = self.engine.next_command(self.now())
             if self._publishes_before(command) or not self._patched(PATCH_PUBLISH_ON_WAIT):
                 # Search attributes describe where the lead waits; publishing before every activity too
@@ -127,7 +127,7 @@ class NurtureWorkflow:
             if isinstance(command, eng.Wait):
                 if self._should_continue_as_new():
                     await workflow.wait_condition(workflow.all_handlers_finished)
-                    workflow.continue_as_new(self._carry(self.plan))
+                    self._continue_as_new()
                 await self._wait(command)
             elif isinstance(command, eng.Touch):
                 await self._touch(command)
@@ -142,7 +142,7 @@ class NurtureWorkflow:
                 self.engine.switch_to(self.plan, self.now(), command.reason)
                 self._publish()
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(self._carry(self.plan))
+                self._continue_as_new()
             elif isinstance(command, eng.Finish):
                 if command.outcome == "handoff" and command.deliver:
                     await self._deliver(command)
@@ -333,7 +333,16 @@ class NurtureWorkflow:
     # -- continue-as-new -------------------------------------------------------------
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
-        return info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.inp.history_limit
+        # A versioned worker's lead also moves on when a newer build became current (upgrade on continue-as-new).
+        return (info.is_continue_as_new_suggested() or info.get_current_history_length() >= self.inp.history_limit
+                or info.is_target_worker_deployment_version_changed())
+
+    def _continue_as_new(self) -> NoReturn:
+        """Continue on the current plan; a lead of a versioned worker starts its next run on the current build."""
+        if workflow.info().get_current_deployment_version() is None:
+            workflow.continue_as_new(self._carry(self.plan))
+        workflow.continue_as_new(self._carry(self.plan),
+                                 initial_versioning_behavior=workflow.ContinueAsNewVersioningBehavior.AUTO_UPGRADE)
 
     def _carry(self, plan: ir.Plan) -> dict[str, Any]:
         return rq.to_wire(NurtureInput(

@@ -134,6 +134,12 @@ class Settings:
     worker_cache: int = 1000
     """Leads a worker keeps in memory between their steps (about 0.2 MiB each); others are rebuilt
     from their history when they next act. Bounds a worker's memory however many leads wait."""
+    deployment: str | None = None
+    """Worker Versioning: the worker deployment this worker belongs to (``cadence``); with ``build_id``, leads
+    are pinned to the build that started them and move to the current build at their next continue-as-new
+    (docs/versioning.md). Unset: workers are unversioned."""
+    build_id: str | None = None
+    """The build of this worker within ``deployment`` (a release tag, a git sha)."""
     users_file: Path | None = None
     """The workspace's people (``cadence users add``): roles, queues, password hashes; unset means
     ``<state_dir>/users.json``."""
@@ -227,6 +233,13 @@ def _optional_text(raw: object) -> str | None:
     if not isinstance(raw, str):
         raise _Bad("is not a string")
     return raw or None
+
+
+def _deployment_part(raw: object) -> str | None:
+    text = _optional_text(raw)
+    if text is not None and (len(text) > 255 or not all(c.isalnum() or c in "-_." for c in text)):
+        raise _Bad("is not a deployment name or build id (letters, digits, '-', '_', '.'; at most 255)")
+    return text
 
 
 def _address(raw: object) -> str:
@@ -419,6 +432,8 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "templates_dir": _path,
     "time_scale": _positive,
     "worker_cache": _count,
+    "deployment": _deployment_part,
+    "build_id": _deployment_part,
     "users_file": _path,
     "auth_header": _header,
     "public_url": _public_url,

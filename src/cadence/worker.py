@@ -20,7 +20,8 @@ from types import CodeType, ModuleType
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from cadence.messages import DEFAULT_TASK_QUEUE
@@ -87,6 +88,24 @@ def sandbox_runner() -> SandboxedWorkflowRunner:
     )
 
 
+def deployment_config(deployment: str | None, build_id: str | None) -> WorkerDeploymentConfig | None:
+    """Worker Versioning for a worker of ``deployment`` at ``build_id``; ``None`` (unversioned) when neither is set.
+
+    Leads are pinned to the build that started them: an interpreter change ships as a new build, and
+    a lead moves to the deployment's current build at its next continue-as-new (docs/versioning.md).
+
+    Raises:
+        ValueError: when only one of the two is set.
+    """
+    if not deployment and not build_id:
+        return None
+    if not deployment or not build_id:
+        raise ValueError("Worker Versioning needs both a deployment name and a build id "
+                         "(--deployment and --build-id, or CADENCE_DEPLOYMENT and CADENCE_BUILD_ID)")
+    return WorkerDeploymentConfig(version=WorkerDeploymentVersion(deployment_name=deployment, build_id=build_id),
+                                  use_worker_versioning=True, default_versioning_behavior=VersioningBehavior.PINNED)
+
+
 def build_worker(client: Client, activities: Sequence[Any], task_queue: str = DEFAULT_TASK_QUEUE, **options: Any) -> Worker:
     """A worker for ``task_queue`` running the nurture workflow and ``activities``."""
     return Worker(
@@ -131,6 +150,7 @@ __all__ = [
     "PASSTHROUGH",
     "WorkflowCodeCache",
     "build_worker",
+    "deployment_config",
     "cache_workflow_code",
     "run_until_signalled",
     "sandbox_runner",

@@ -58,7 +58,7 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
       cadence migrate --undo .cadence/migrations/20261202T101500-enterprise-nurture-8d1c2e3f.jsonl
     """
     from cadence.migration import records
-    from cadence.migration.runner import MigrationError, Request, plan, run, undo
+    from cadence.migration.runner import MigrationError, Request, check_request, plan, run, undo, undo_requests
 
     who = _who(by)
     settings = _settings()
@@ -66,15 +66,17 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
         if cadence or to_file or mapping or dry_run or lead_ids or where:
             raise click.UsageError("--undo takes only the record (and --by, --concurrency, --json)")
 
-        async def back(client: Any, _s: Any) -> Any:
-            with _progress(as_json, "moving back") as advance:
-                return await undo(client, undo_record, settings.state_dir, who, advance, concurrency)
-
         try:
-            record = _run(back)
+            moved = records.read(undo_record)
+            undo_requests(moved, who)  # refuses a record with nothing to undo before anything connects
         except (MigrationError, records.RecordError) as exc:
             raise CadenceCLIError(str(exc)) from None
-        _report(record, as_json)
+
+        async def back(client: Any, _s: Any) -> Any:
+            with _progress(as_json, "moving back") as advance:
+                return await undo(client, moved, settings.state_dir, who, advance, concurrency)
+
+        _report(_run(back), as_json)
         return
     if not cadence or to_file is None:
         raise click.UsageError("give --cadence NAME and --to FILE (or --undo RECORD)")
@@ -82,6 +84,10 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
     request = Request(cadence=cadence, root=root, from_version=from_version,
                       mapping=_parse_pairs(mapping, "--map"), where=where, lead_ids=lead_ids, to_file=str(to_file),
                       by=who)
+    try:
+        check_request(request)
+    except MigrationError as exc:
+        raise CadenceCLIError(str(exc)) from None
 
     async def work(client: Any, _s: Any) -> Any:
         with _progress(as_json, "planning" if dry_run else "moving") as advance:

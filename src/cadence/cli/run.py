@@ -55,10 +55,15 @@ def _server_options(fn: Any) -> Any:
 @click.option("--processes", type=click.IntRange(1, 256), default=None,
               help="Worker processes under one supervisor (default: one per core): workflow code is CPU-bound "
                    "Python, one process uses one core.")
+@click.option("--deployment", default=None, metavar="NAME",
+              help="Worker Versioning: the worker deployment (with --build-id); leads stay on the build that "
+                   "started them and move to the current build at their next continue-as-new.")
+@click.option("--build-id", default=None, metavar="ID", help="This worker's build in --deployment (a release tag).")
 @click.option("--check", "check_only", is_flag=True,
               help="Check the server, namespace, search attributes and task queue, say what is missing, and exit.")
 def worker(config: str | None, address: str | None, namespace: str | None, task_queue: str | None,
-           cache: int | None, processes: int | None, check_only: bool) -> None:
+           cache: int | None, processes: int | None, deployment: str | None, build_id: str | None,
+           check_only: bool) -> None:
     """Run a worker: the nurture workflow and the email/call/voicemail/letter/handoff activities.
 
     Several workers on one task queue share the load. SIGINT/SIGTERM stop
@@ -69,6 +74,7 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     Examples:
       cadence worker
       cadence worker --cache 3000
+      cadence worker --deployment cadence --build-id 2026.12.1
       python worker.py --address temporal.internal:7233 --namespace sales
     """
     import dataclasses
@@ -76,8 +82,15 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
     settings = _settings(config)
     settings = dataclasses.replace(
         settings, temporal_address=address or settings.temporal_address, namespace=namespace or settings.namespace,
-        task_queue=task_queue or settings.task_queue, worker_cache=settings.worker_cache if cache is None else cache)
+        task_queue=task_queue or settings.task_queue, worker_cache=settings.worker_cache if cache is None else cache,
+        deployment=deployment or settings.deployment, build_id=build_id or settings.build_id)
     from cadence.channels.activities import ChannelActivities
+    from cadence.worker import deployment_config
+
+    try:
+        versioning = deployment_config(settings.deployment, settings.build_id)
+    except ValueError as exc:
+        raise CadenceCLIError(str(exc)) from None
 
     try:  # plug-ins named by the *_provider settings; a bad name fails before anything connects
         activities = ChannelActivities.from_settings(settings)
@@ -105,9 +118,10 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
             await register_search_attributes(client, settings.namespace)
         activities.suppression = SuppressionList(client, settings.task_queue)
         built = build_worker(client, activities.all(), task_queue=settings.task_queue,
-                             max_cached_workflows=settings.worker_cache)
+                             max_cached_workflows=settings.worker_cache, deployment_config=versioning)
         click.echo(f"worker on {settings.temporal_address} namespace {settings.namespace} "
                    f"task queue {settings.task_queue}, keeping up to {settings.worker_cache} leads in memory"
+                   + (f", deployment {settings.deployment} build {settings.build_id}" if versioning else "")
                    + (f", metrics on http://{settings.metrics_address}/metrics" if settings.metrics_address else "")
                    + "; Ctrl-C to stop")
         await run_until_signalled(built)
@@ -139,6 +153,8 @@ def _supervise(count: int, config: str | None, settings: Any) -> None:
     argv = [sys.executable, "-c", "from cadence.cli.main import run; run()", "worker", "--processes", "1",
             "--address", settings.temporal_address, "--namespace", settings.namespace,
             "--task-queue", settings.task_queue, "--cache", str(settings.worker_cache)]
+    if settings.deployment and settings.build_id:
+        argv += ["--deployment", settings.deployment, "--build-id", settings.build_id]
     if config:
         argv += ["--config", config]
     click.echo(f"supervising {count} worker processes on task queue {settings.task_queue}"

@@ -134,8 +134,17 @@ def unfinished(state_dir: Path, key: str) -> Record | None:
         except RecordError:
             continue
         if record.header.get("key") == key and not record.finished:
+            _cut_partial_line(path)
             return record
     return None
+
+
+def _cut_partial_line(path: Path) -> None:
+    """Drop a line a crash cut short, so the resumed run appends after whole lines only."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as out:
+            out.truncate(data.rfind(b"\n") + 1)
 
 
 def _write_line(path: Path, data: dict[str, Any]) -> None:

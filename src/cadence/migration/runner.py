@@ -176,6 +176,20 @@ def _version_matches(given: str, version: str) -> bool:
     return version.startswith(given) or given.startswith(version)
 
 
+def check_request(request: Request) -> None:
+    """Refuse, before anything connects, a request that cannot be right.
+
+    Raises:
+        MigrationError: the new file is another cadence, or the mapping names a step the new version lacks.
+    """
+    if request.cadence != request.root.name:
+        raise MigrationError(f"the new file is cadence {request.root.name!r}, not {request.cadence!r}")
+    try:
+        check_mapping(request.mapping, request.root)
+    except MoveRefused as exc:
+        raise MigrationError(str(exc)) from None
+
+
 async def plan(client: Client, request: Request, progress: Progress | None = None,
                known: _Known | None = None, concurrency: int = CONCURRENCY) -> list[LeadPlan]:
     """Plan the move of every selected lead (changes nothing).
@@ -184,12 +198,7 @@ async def plan(client: Client, request: Request, progress: Progress | None = Non
         MigrationError: when the mapping names steps the new version lacks, or the selection cannot be listed.
         cadence.client.ActionRefused: when the server or a worker does not answer.
     """
-    try:
-        check_mapping(request.mapping, request.root)
-    except MoveRefused as exc:
-        raise MigrationError(str(exc)) from None
-    if request.cadence != request.root.name:
-        raise MigrationError(f"the new file is cadence {request.root.name!r}, not {request.cadence!r}")
+    check_request(request)
     known = known if known is not None else _Known()
     if request.lead_ids:
         lines = await _plan_ids(client, sorted(set(request.lead_ids)), request, known, progress, concurrency)
@@ -295,20 +304,18 @@ async def _move(client: Client, line: LeadPlan, request: Request, migration_id: 
     raise AssertionError("unreachable")
 
 
-async def undo(client: Client, path: Path, state_dir: Path, by: str, progress: Progress | None = None,
-               concurrency: int = CONCURRENCY) -> records.Record:
-    """Move the leads a migration moved back to the versions they came from, where that is still possible.
+def undo_requests(record: records.Record, by: str) -> list[Request]:
+    """The migrations that move the leads ``record`` moved back to the versions they came from.
 
     Raises:
-        records.RecordError: when the record cannot be read.
-        MigrationError: when it moved nobody, or is itself an undo of an unknown plan.
+        MigrationError: when it moved nobody, or the record lacks the plan of a version to go back to.
     """
-    record = records.read(path)
+    path = record.path
     moved = [line for line in {x["lead"]: x for x in record.leads}.values() if line["outcome"] == "moved"]
     if not moved:
         raise MigrationError(f"{path}: migration {record.id} moved no lead; nothing to undo")
     plans = {sha: ir.plan_from_dict(data) for sha, data in record.header.get("plans", {}).items()}
-    last: records.Record | None = None
+    requests = []
     for version in sorted({line["from_version"] for line in moved}):
         back = next((p for sha, p in plans.items() if sha.startswith(version)), None)
         if back is None:
@@ -318,8 +325,21 @@ async def undo(client: Client, path: Path, state_dir: Path, by: str, progress: P
                           mapping=_inverse(record.header.get("mapping", {}), back),
                           lead_ids=tuple(line["lead"] for line in moved if line["from_version"] == version),
                           to_file=f"undo of {record.id}", by=by)
+        requests.append(request)
+    return requests
+
+
+async def undo(client: Client, record: records.Record, state_dir: Path, by: str, progress: Progress | None = None,
+               concurrency: int = CONCURRENCY) -> records.Record:
+    """Move the leads a migration moved back to the versions they came from, where that is still possible;
+    returns the (last) record of the way back.
+
+    Raises:
+        MigrationError: see :func:`undo_requests`.
+    """
+    last = record
+    for request in undo_requests(record, by):
         last = await run(client, request, state_dir, progress, kind="undo", undoes=record.id, concurrency=concurrency)
-    assert last is not None
     return last
 
 
@@ -330,4 +350,4 @@ def _inverse(mapping: Mapping[str, str], plan: ir.Plan) -> dict[str, str]:
     return {new: old for old, new in mapping.items() if old in have and targets.count(new) == 1}
 
 
-__all__ = ["LeadPlan", "MigrationError", "Request", "plan", "plan_lead", "run", "selection_query", "undo"]
+__all__ = ["LeadPlan", "MigrationError", "Request", "check_request", "plan", "plan_lead", "run", "selection_query", "undo", "undo_requests"]
