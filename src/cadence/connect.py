@@ -53,7 +53,8 @@ def _no_server(address: str) -> NoServerError:
     return NoServerError(f"no Temporal server reachable at {address} (start one with `cadence server` or `cadence dev`)")
 
 
-async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime: Any = None) -> Client:
+async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime: Any = None,
+                  service: str = "cadence") -> Client:
     """A client for ``settings.temporal_address`` and ``settings.namespace`` (TLS and API key when set).
 
     Args:
@@ -61,6 +62,7 @@ async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime:
         timeout: seconds allowed for connecting and the first call.
         runtime: a ``temporalio.runtime.Runtime`` (one serving metrics: :func:`cadence.metrics.prometheus_runtime`);
             default: the SDK's.
+        service: the ``service.name`` of this process's traces when ``OTEL_*`` turns tracing on (:mod:`cadence.tracing`).
 
     Raises:
         NoServerError: nothing answers in time, or what answers is not a usable Temporal frontend.
@@ -68,6 +70,7 @@ async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime:
     """
     from temporalio.converter import DataConverter
 
+    from cadence import tracing
     from cadence.codec import CodecKeyError, data_converter_from_env
 
     try:
@@ -80,7 +83,8 @@ async def connect(settings: Settings, timeout: float = CONNECT_TIMEOUT, runtime:
         return await asyncio.wait_for(
             Client.connect(address, namespace=settings.namespace, tls=tls_config(settings),
                            api_key=settings.api_key or None, connect_timeout=timedelta(seconds=timeout),
-                           data_converter=converter or DataConverter.default, runtime=runtime),
+                           data_converter=converter or DataConverter.default, runtime=runtime,
+                           interceptors=tracing.interceptors(service)),
             # The TCP timeout does not bound a server that accepts and then never answers.
             timeout + 1.0,
         )

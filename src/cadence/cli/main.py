@@ -119,6 +119,8 @@ def _exit_code() -> int:
 def run() -> None:
     """Console-script entry: exit with :func:`main`'s code."""
     code = main()
+    if "cadence.tracing" in sys.modules:
+        sys.modules["cadence.tracing"].flush()  # spans still buffered; os._exit below skips atexit
     if "temporalio.bridge" in sys.modules:
         # The Temporal SDK's native threads can abort interpreter finalisation
         # ("PyGILState_Release", exit 134); all work is done, so leave without it.

@@ -113,7 +113,7 @@ def worker(config: str | None, address: str | None, namespace: str | None, task_
         from cadence.metrics import prometheus_runtime
 
         runtime = prometheus_runtime(settings.metrics_address) if settings.metrics_address else None
-        client = await connect(settings, runtime=runtime)
+        client = await connect(settings, runtime=runtime, service="cadence-worker")
         with contextlib.suppress(Exception):  # a production cluster may not allow it; the operator registers them
             await register_search_attributes(client, settings.namespace)
         activities.suppression = SuppressionList(client, settings.task_queue)
