@@ -568,10 +568,23 @@ def _row(wf: ExecutionInfo) -> LeadRow:
     )
 
 
+def open_task_query(assignees: Iterable[str] | None = None) -> str:
+    """Running leads with an open call or voicemail task; with ``assignees``, only those assigned to one of them.
+
+    Leads whose task opened before the task's assignee was a search attribute have none: they are
+    listed for anyone until they next move (callers check the task's assignee in the lead's state).
+    """
+    query = list_query(open_task=True) + " AND ExecutionStatus = 'Running'"
+    if assignees is not None:
+        names = ", ".join(f"'{visibility.quote(a)}'" for a in sorted(set(assignees))) or "''"
+        query += f" AND ({visibility.TASK_ASSIGNEE} IN ({names}) OR {visibility.TASK_ASSIGNEE} IS NULL)"
+    return query
+
+
 async def open_tasks(client: Client, assignee: str | None = None) -> list[dict[str, Any]]:
-    """Open call and voicemail tasks, each with its lead id, from every running lead."""
+    """Open call and voicemail tasks, each with its lead id, from the running leads (``assignee``'s only)."""
     tasks: list[dict[str, Any]] = []
-    async for row in list_leads(client, list_query(open_task=True) + " AND ExecutionStatus = 'Running'"):
+    async for row in list_leads(client, open_task_query(None if assignee is None else [assignee])):
         try:
             st = await state(client, row.lead_id)
         except ActionRefused:
@@ -617,6 +630,7 @@ __all__ = [
     "NoWorker",
     "opt_out",
     "Unreachable",
+    "open_task_query",
     "open_tasks",
     "pause",
     "register_search_attributes",

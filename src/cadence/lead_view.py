@@ -41,6 +41,7 @@ def attribute_values(engine: Engine, next_action_at: datetime | None) -> dict[st
         sa.OWNER: str(st.lead.get("owner", "")),
         sa.SOURCE: str(st.lead.get("source", "")),
         sa.OPEN_TASK: (st.open_task or {}).get("kind", ""),
+        sa.TASK_ASSIGNEE: (st.open_task or {}).get("assignee", ""),
     }
 
 

@@ -31,6 +31,9 @@ OWNER = "CadenceOwner"
 SOURCE = "CadenceSource"
 OPEN_TASK = "CadenceOpenTask"
 """The kind of the open task (``call``, ``voicemail``), empty when none is open."""
+TASK_ASSIGNEE = "CadenceTaskAssignee"
+"""Who the open task waits for (a rep's name, ``queue:NAME``), empty when none is open: a rep's queue is
+one visibility query, not a look at every lead."""
 
 ACTIVE = "active"
 """``CadenceOutcome`` of a lead being worked."""
@@ -51,6 +54,7 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     OWNER: "Keyword",
     SOURCE: "Keyword",
     OPEN_TASK: "Keyword",
+    TASK_ASSIGNEE: "Keyword",
 }
 """Attribute name -> Temporal type (as ``temporal server start-dev --search-attribute`` spells it)."""
 
@@ -98,6 +102,7 @@ __all__ = [
     "NAME",
     "NEXT_ACTION_AT",
     "OPEN_TASK",
+    "TASK_ASSIGNEE",
     "OUTCOME",
     "OWNER",
     "REASON",

@@ -58,6 +58,10 @@ def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> No
     tasks = stack.poll(lambda ts: {t["lead_id"] for t in ts} == {"E-1", "E-2"}, "tasks")
     ada = next(t for t in tasks if t["lead_id"] == "E-1")
     assert ada["task_id"] == "lead-E-1~discovery~1" and ada["assignee"] == "dana@seller.example"
+    # A rep's tasks are one visibility query on CadenceTaskAssignee (not a look at every lead).
+    assert {t["lead_id"] for t in stack.json("tasks", "--assignee", "dana@seller.example")} == {"E-1", "E-2"} - {
+        t["lead_id"] for t in tasks if t["assignee"] != "dana@seller.example"}
+    assert stack.json("tasks", "--assignee", "nobody@seller.example") == []
     shown = stack.cli("tasks", "show", ada["task_id"]).stdout
     assert "# Discovery call: Ada at Analytical Engines" in shown
 

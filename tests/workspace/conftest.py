@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Collection, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class EngineLeads:
         self.plan = compile_file(CADENCE, E2E / "templates")
         self.now = now
         self.engines: dict[str, eng.Engine] = {}
+        self.asked_for: list[tuple[str, ...] | None] = []
+        """What each open_tasks call asked for (None: every lead)."""
         self.calls: list[tuple[str, ...]] = []
         """Every change asked for: ``(what, lead or task, by)``."""
         self.meanwhile: Any = None
@@ -87,8 +89,10 @@ class EngineLeads:
                 return  # a wait, or a track switch (not needed here)
 
     # -- WorkspaceLeads ------------------------------------------------------------
-    async def open_tasks(self) -> list[dict[str, Any]]:
-        return [s for s in (e.snapshot(self.now) for e in self.engines.values()) if s.get("open_task")]
+    async def open_tasks(self, assignees: Collection[str] | None = None) -> list[dict[str, Any]]:
+        self.asked_for.append(None if assignees is None else tuple(assignees))
+        return [s for s in (e.snapshot(self.now) for e in self.engines.values()) if s.get("open_task")
+                and (assignees is None or s["open_task"]["assignee"] in assignees)]
 
     async def state(self, lead_id: str) -> dict[str, Any]:
         if lead_id not in self.engines:

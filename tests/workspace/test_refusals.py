@@ -92,6 +92,9 @@ async def test_a_rep_sees_and_completes_only_their_tasks_and_their_queues(desk: 
     async with desk.signed_in("mia") as mia:  # a manager sees everybody's tasks
         assert re.findall(r'data-task="([^"]+)"', (await mia.get("/tasks")).text) == [TASK]
     assert desk.leads.calls == []
+    # A rep's queue asks for their tasks only (one visibility query by assignee), a manager's for all.
+    assert "raj" in desk.leads.asked_for[0] and "queue:inside" in desk.leads.asked_for[0]
+    assert "dana" not in desk.leads.asked_for[0] and desk.leads.asked_for[-1] is None
 
 
 async def test_an_unknown_outcome_or_attribute_is_refused_in_words_and_the_reps_input_is_kept(desk: Desk) -> None:

@@ -9,6 +9,7 @@ or :class:`cadence.client.NoWorker` when nobody can answer now.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,8 +40,9 @@ class CadenceTerms:
 class WorkspaceLeads(Protocol):
     """The leads as the workspace reads and changes them."""
 
-    async def open_tasks(self) -> list[dict[str, Any]]:
-        """The state (:func:`cadence.client.state`) of every running lead with an open call or voicemail task."""
+    async def open_tasks(self, assignees: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """The state (:func:`cadence.client.state`) of every running lead with an open call or voicemail task;
+        with ``assignees``, at least those whose task is assigned to one of them (callers still check)."""
         ...
 
     async def state(self, lead_id: str) -> dict[str, Any]:
@@ -67,10 +69,10 @@ class TemporalLeads:
     def __init__(self, port: LeadPort) -> None:
         self.port = port
 
-    async def open_tasks(self) -> list[dict[str, Any]]:
-        """See :meth:`WorkspaceLeads.open_tasks`."""
+    async def open_tasks(self, assignees: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """See :meth:`WorkspaceLeads.open_tasks`: one visibility query by assignee, then each listed lead's state."""
         client = await self.port.client()
-        query = api.list_query(open_task=True) + " AND ExecutionStatus = 'Running'"
+        query = api.open_task_query(assignees)
         try:
             rows = [row async for row in api.list_leads(client, query)]
         except RPCError as exc:

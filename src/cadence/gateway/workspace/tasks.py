@@ -27,7 +27,7 @@ _SETTLED = frozenset({"task_open", "waiting", "loop_wait", "window", "acceptance
 async def queue(visit: Visit) -> Response:
     """``GET /tasks``: the user's open tasks and their queues' (a manager: everybody's), overdue first."""
     user = _user(visit)
-    states = [st for st in await visit.ws.leads.open_tasks()
+    states = [st for st in await visit.ws.leads.open_tasks(None if user.manager else user.assignees())
               if access.may_work_task(user, str(st["open_task"].get("assignee", "")))]
     choices = list(user.assignees())
     if user.manager:
