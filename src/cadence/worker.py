@@ -26,8 +26,14 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from cadence.messages import DEFAULT_TASK_QUEUE
 
-PASSTHROUGH = ("cadence", "jinja2", "markupsafe", "zoneinfo")
-"""Deterministic modules the workflow sandbox may share with the worker instead of re-importing."""
+PASSTHROUGH = ("cadence", "jinja2", "markupsafe", "zoneinfo", "workflows")
+"""Deterministic modules the workflow sandbox may share with the worker instead of re-importing.
+
+``workflows`` too: re-importing the workflow module for every lead a worker starts or replays
+defined the workflow class (20 handlers) again each time and kept a copy per cached lead
+(benchmarks/README.md, figure 4). Its determinism is held by the rules the sandbox would check
+(no clock, randomness or I/O: tests/workflow/test_nondeterminism_policy.py) and by replaying the
+golden histories in CI."""
 
 
 class _CompiledOnce(importlib.machinery.SourceFileLoader):
