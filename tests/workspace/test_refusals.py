@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 
 from cadence.channels.links import handoff_token, new_handoff_grant
-from tests.workspace.conftest import SECRET, T0, Desk, csrf_of, later, make_desk, signin
+from tests.workspace.conftest import PASSWORD, SECRET, T0, Desk, csrf_of, later, make_desk, signin
 
 TASK = "lead-L-1~discovery~1"
 
@@ -326,3 +326,29 @@ async def test_pages_run_only_their_own_script_and_are_never_cached_or_framed(de
         huge = await http.post("/signin", content=b"x" * 70_000,
                                headers={"content-type": "application/x-www-form-urlencoded"})
         assert huge.status_code == 413
+
+
+async def test_failed_sign_ins_shut_the_door_for_a_while_without_checking_the_password(desk: Desk) -> None:
+    from cadence.gateway.workspace.throttle import ADDRESS_FAILURES, FAILURES
+
+    async with desk.client() as http:
+        token = await csrf_of(http, "/signin")
+
+        async def attempt(name: str, password: str) -> httpx.Response:
+            return await http.post("/signin", data={"csrf": token, "name": name, "password": password})
+
+        for _ in range(FAILURES):
+            assert (await attempt("dana", "wrong password!")).status_code == 401
+        shut = await attempt("Dana", PASSWORD)  # the right password now changes nothing
+        assert shut.status_code == 429 and shut.headers["retry-after"] == "900"
+        assert ("Too many failed sign-ins for this name or from this address. Try again in 15 minutes."
+                in text(shut))
+        assert (await attempt("raj", PASSWORD)).status_code == 303  # another name from here is not shut out
+    later(desk, timedelta(minutes=15))
+    async with desk.client() as http:  # a quarter of an hour later the door is open again
+        assert (await signin(http, "dana")).status_code == 303
+    async with desk.client() as http:  # one address guessing many names is shut out too
+        token = await csrf_of(http, "/signin")
+        for i in range(ADDRESS_FAILURES):
+            assert (await http.post("/signin", data={"csrf": token, "name": f"user{i}", "password": "x"})).status_code == 401
+        assert (await http.post("/signin", data={"csrf": token, "name": "dana", "password": PASSWORD})).status_code == 429

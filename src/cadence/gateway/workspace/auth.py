@@ -8,6 +8,7 @@ from starlette.responses import Response
 
 from cadence.gateway.workspace import sessions
 from cadence.gateway.workspace.passwords import verify_password
+from cadence.gateway.workspace.throttle import in_words
 from cadence.gateway.workspace.web import Visit, handler, safe_next
 
 MAX_CREDENTIAL = 1024
@@ -38,13 +39,23 @@ async def signin(visit: Visit) -> Response:
         return refused
     name, password = form.get("name", "").strip(), form.get("password", "")
     target = safe_next(form.get("next", "/tasks"))
+    address = visit.request.client.host if visit.request.client else ""
+    wait = visit.ws.throttle.wait(name[:MAX_CREDENTIAL], address, visit.now)
+    if wait is not None:  # refused without looking at the password: guessing gains nothing meanwhile
+        shut = visit.render("signin", 429, title="Sign in", target=target, username=name[:200],
+                            problem=f"Too many failed sign-ins for this name or from this address. "
+                                    f"Try again in {in_words(wait)}.")
+        shut.headers["Retry-After"] = str(max(1, int(wait.total_seconds())))
+        return shut
     user = visit.ws.users.find(name) if 0 < len(name) <= MAX_CREDENTIAL else None
     stored = user.password if user and user.password else None
     # scrypt takes a tenth of a second on purpose: not on the event loop, where every page waits.
     ok = len(password) <= MAX_CREDENTIAL and await asyncio.to_thread(verify_password, password, stored)
     if user is None or not ok:
+        visit.ws.throttle.failed(name[:MAX_CREDENTIAL], address, visit.now)
         return visit.render("signin", 401, title="Sign in", target=target, username=name[:200],
                             problem="That name and password do not match a workspace user.")
+    visit.ws.throttle.succeeded(name)
     visit.replace_session(sessions.new_session(visit.now, user=user.name, fingerprint=user.fingerprint(),
                                                grants=visit.session.grants if visit.session else ()))
     return visit.redirect(target)

@@ -23,6 +23,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from cadence import client as api
 from cadence.gateway.pages import page
 from cadence.gateway.workspace import sessions
+from cadence.gateway.workspace.throttle import SignInThrottle
 from cadence.gateway.workspace.leads import WorkspaceLeads
 from cadence.gateway.workspace.sessions import Session, SessionKeys
 from cadence.gateway.workspace.users import User, UsersFile, UsersFileError
@@ -52,6 +53,8 @@ class Workspace:
     """Send the session cookie over HTTPS only (the public URL is https)."""
     clock: Callable[[], datetime] = sessions.now_utc
     """Real time: sessions and links expire by it (tests move it)."""
+    throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    """Failed sign-ins by name and client address."""
 
 
 class Visit:
