@@ -69,6 +69,9 @@ def test_migrate_plans_moves_survives_a_crash_and_undoes(stack: Stack) -> None:
     text = stack.cli(*args, "--dry-run").stdout
     assert f"{LEADS} would move, 0 already on {v2.short_version}, 0 refused" in text
     assert all(h == [] for h in map(_migrated, _histories(stack).values()))  # a dry run changes nothing
+    bad = stack.cli(*args, "--dry-run", "--where", "NoSuchAttribute = 'x'", ok=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: cannot list leads: ") and "\n" == bad.stderr[-1:]
+    assert len(bad.stderr.splitlines()) == 1, bad.stderr
 
     # The migrating process dies (SIGKILL) a third of the way through; its record says how far it got.
     records = stack.tmp / "state" / "migrations"

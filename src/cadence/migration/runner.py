@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from cadence import client as api
 from cadence import ir, utc, visibility
@@ -114,10 +115,11 @@ def selection_query(cadence: str, names: list[str], where: str = "") -> str:
 async def _lead_ids(client: Client, query: str) -> list[str]:
     try:
         return sorted([row.lead_id async for row in api.list_leads(client, query)])
-    except api.ActionRefused:
-        raise
-    except Exception as exc:  # an RPC error of a bad --where query: the server's words
-        raise MigrationError(f"cannot list leads: {getattr(exc, 'message', None) or exc}") from None
+    except RPCError as exc:  # a bad --where query: the server's words
+        refused = api.refusal(exc)
+        if isinstance(refused, api.Unreachable):
+            raise refused from None
+        raise MigrationError(f"cannot list leads: {exc.message or exc}") from None
 
 
 async def _read(client: Client, lead_id: str, known: _Known) -> tuple[LeadState, ir.Plan, str] | None:
