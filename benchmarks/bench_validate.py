@@ -2,8 +2,11 @@
 
 Run: ``python benchmarks/bench_validate.py``. Prints ``name: value unit [target ...]`` lines
 and exits 0, like the other scripts (a missed target shows in the figures).
-Targets: 100 files in under 1 s in one process; ``cadence validate`` of one
-file (a fresh process, imports included) in under 0.5 s.
+Targets (issue 17): the 100 files in under 0.4 s in one process; ``cadence validate FILE``
+(a fresh process, imports included) in under 0.3 s. Each figure is a median over fresh
+processes (the caches of a process that validated once would flatter a second run);
+``*_vs_target`` is the figure over its target in this run (below 1: met), and
+``python_startup`` (a bare interpreter, same run) shows how busy the machine was.
 """
 
 from __future__ import annotations
@@ -20,8 +23,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.common import figure  # noqa: E402
 
 FILES = 100
 TOUCHES = 24
@@ -98,13 +99,22 @@ def make_tree(root: Path) -> Path:
     return root / "cadences"
 
 
-def bench_validate(cadences: Path) -> float:
-    """Seconds to validate every file in one process (imports excluded: measured by the cold start)."""
+VALIDATE_TARGET = 0.4
+"""Seconds for the 100 files, in one process."""
+COLD_START_TARGET = 0.3
+"""Seconds for ``cadence validate FILE`` in a new process."""
+
+
+def validate_once(cadences: Path) -> float:
+    """Seconds to validate every file in this process (imports excluded: measured by the cold start)."""
+    import cadence.cli.language  # imported before timing: imports are the cold start's business
+    import cadence.dsl.validator  # noqa: F401
     from cadence.cli.main import main
 
     err = io.StringIO()
     start = time.perf_counter()
-    with contextlib.redirect_stderr(err):
+    # Warnings (the generated cadences have some) print to standard output, which the figures own.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         code = main(["validate", str(cadences)])
     elapsed = time.perf_counter() - start
     if code != 0:
@@ -112,35 +122,66 @@ def bench_validate(cadences: Path) -> float:
     return elapsed
 
 
-def bench_cold_start(file: Path, runs: int = 5) -> float:
-    """Median wall time of ``cadence validate FILE`` in a fresh interpreter."""
-    exe = shutil.which("cadence", path=os.path.dirname(sys.executable))
-    command = [exe] if exe else [sys.executable, "-c", "from cadence.cli.main import run; run()"]
+def bench_validate(cadences: Path, runs: int = 5) -> list[float]:
+    """:func:`validate_once` in ``runs`` fresh interpreters, one after the other."""
+    times = []
+    for _ in range(runs):
+        result = subprocess.run([sys.executable, __file__, "--validate-once", str(cadences)], check=False,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise SystemExit(f"validate run failed: {result.stdout}{result.stderr}")
+        times.append(float(result.stdout.split()[-1]))
+    return times
+
+
+def _wall_times(command: list[str], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        result = subprocess.run([*command, "validate", str(file)], capture_output=True, text=True)
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
         if result.returncode != 0:
-            raise SystemExit(f"cold start run failed: {result.stdout}{result.stderr}")
-    return statistics.median(times)
+            raise SystemExit(f"{' '.join(command)} failed: {result.stdout}{result.stderr}")
+    return times
+
+
+def bench_cold_start(file: Path, runs: int = 5) -> list[float]:
+    """Wall times of ``cadence validate FILE``, each in a fresh interpreter."""
+    exe = shutil.which("cadence", path=os.path.dirname(sys.executable))
+    command = [exe] if exe else [sys.executable, "-c", "from cadence.cli.main import run; run()"]
+    return _wall_times([*command, "validate", str(file)], runs)
+
+
+def bench_python_startup(runs: int = 5) -> list[float]:
+    """Wall times of a bare ``python -c pass``: the floor under every cold start, on this machine, now."""
+    return _wall_times([sys.executable, "-c", "pass"], runs)
 
 
 def main() -> int:
+    from benchmarks.common import figure, info
+
     with tempfile.TemporaryDirectory() as tmp:
         cadences = make_tree(Path(tmp))
         steps = cadence_text(0).count("  - id: ")
-        import cadence.cli.language  # noqa: F401  (imports are the cold start's business)
-        import cadence.dsl.validator  # noqa: F401
-
-        seconds = bench_validate(cadences)
+        validate = bench_validate(cadences)
         cold = bench_cold_start(cadences / "bench-000.yaml")
+        bare = bench_python_startup()
+    seconds, cold_start = statistics.median(validate), statistics.median(cold)
     figure("steps_per_file", steps, "steps")
-    figure(f"validate_{FILES}_files", seconds, "s", None, "< 1 s")
+    figure(f"validate_{FILES}_files", seconds, "s", None, f"< {VALIDATE_TARGET} s")
+    figure(f"validate_{FILES}_files_vs_target", seconds / VALIDATE_TARGET, "x")
     figure("validate_per_file", seconds / FILES * 1000, "ms")
-    figure("cold_start_validate", cold, "s", None, "< 0.5 s")
+    figure("cold_start_validate", cold_start, "s", None, f"< {COLD_START_TARGET} s")
+    figure("cold_start_validate_vs_target", cold_start / COLD_START_TARGET, "x")
+    figure("python_startup", statistics.median(bare), "s")
+    info(f"medians of {len(validate)} fresh processes (validate: "
+         f"{', '.join(f'{t:.3f}' for t in validate)} s) and of {len(cold)} (cold start: "
+         f"{', '.join(f'{t:.3f}' for t in cold)} s)")
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--validate-once"]:
+        print(f"{validate_once(Path(sys.argv[2])):.6f}")
+        sys.exit(0)
     sys.exit(main())

@@ -33,7 +33,8 @@ CONFIG_FILE = "cadence.toml"
 CONFIG_ENV = "CADENCE_CONFIG"
 """Environment variable naming the config file."""
 SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_secret", "inbound_token",
-                                     "workspace_secret"})
+                                     "workspace_secret", "events_secret", "postmark_webhook_auth",
+                                     "mailgun_signing_key", "calendly_signing_key"})
 """Settings read from the environment only and masked in :meth:`Settings.describe`."""
 SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
 """``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
@@ -108,11 +109,30 @@ class Settings:
     """Port of the gateway's inbound SMTP listener (replies, bounces, out-of-office); 0 turns it off."""
     inbound_token: str | None = field(default=None, repr=False)
     """Bearer token ``POST /inbound/mime`` requires (an MTA or a provider's inbound-parse webhook);
-    ``CADENCE_INBOUND_TOKEN`` only. Unset: that endpoint is off."""
+    ``CADENCE_INBOUND_TOKEN`` only. Unset: that endpoint is off. ``GET /status`` wants it too when set."""
+    events_secret: str | None = field(default=None, repr=False)
+    """Shared secret of ``POST /events`` (CRMs and other tools sign ``timestamp.body`` with HMAC-SHA256);
+    ``CADENCE_EVENTS_SECRET`` only. Unset: that endpoint is off."""
+    sendgrid_verification_key: str | None = None
+    """The public key of SendGrid's Signed Event Webhook (base64 as SendGrid shows it, or PEM) that
+    ``POST /webhooks/sendgrid`` verifies every batch with. Unset: that endpoint is off."""
+    postmark_webhook_auth: str | None = field(default=None, repr=False)
+    """``user:password`` that Postmark's webhooks send as HTTP basic auth (put it in the webhook URL) to
+    ``POST /webhooks/postmark``; ``CADENCE_POSTMARK_WEBHOOK_AUTH`` only. Unset: that endpoint is off."""
+    mailgun_signing_key: str | None = field(default=None, repr=False)
+    """Mailgun's HTTP webhook signing key, which ``POST /webhooks/mailgun`` verifies every event with;
+    ``CADENCE_MAILGUN_SIGNING_KEY`` only. Unset: that endpoint is off."""
+    calendly_signing_key: str | None = field(default=None, repr=False)
+    """The signing key of the Calendly webhook subscription (``POST /webhooks/calendly``: booked meetings);
+    ``CADENCE_CALENDLY_SIGNING_KEY`` only. Unset: that endpoint is off."""
     outbox_dir: Path | None = None
     """Files the channels write (tasks, letters, voicemail, handoffs, mail); unset means ``<state_dir>/outbox``."""
     handoff_webhook: str | None = None
     """Handoff dossiers are POSTed here as JSON when set."""
+    queue_mailboxes: tuple[tuple[str, str], ...] = ()
+    """Where a queue reads its email, ``sales-managers=managers@example.com,sdr=sdr@example.com`` (or a TOML
+    table): a handoff or an escalation to ``queue:NAME`` is emailed there; a queue without one gets the
+    outbox and the webhook only."""
     webhook_timeout: float = 10.0
     """Seconds a POST to ``handoff_webhook`` may take."""
     email_provider: str | None = None
@@ -346,6 +366,53 @@ def _header(raw: object) -> str | None:
     return text or None
 
 
+def _mailboxes(raw: object) -> tuple[tuple[str, str], ...]:
+    from email.utils import parseaddr
+
+    if isinstance(raw, dict):
+        pairs = [(str(k), v) for k, v in raw.items()]
+    elif isinstance(raw, str):
+        pairs = [tuple(part.split("=", 1)) if "=" in part else (part, "") for part in raw.split(",") if part.strip()]
+    else:
+        raise _Bad("is not NAME=ADDRESS[,NAME=ADDRESS...]")
+    found = []
+    for name, address in pairs:
+        name = name.strip().removeprefix("queue:")
+        text = address.strip() if isinstance(address, str) else ""
+        if not name or "@" not in parseaddr(text)[1] or any(c in text for c in "\r\n,"):
+            raise _Bad("is not NAME=ADDRESS[,NAME=ADDRESS...] (like sales-managers=managers@example.com)")
+        found.append((name, text))
+    return tuple(found)
+
+
+def _credential(raw: object) -> str | None:
+    text = _optional_text(raw)
+    if text is not None and (":" not in text or text.startswith(":") or any(c in text for c in "\r\n")):
+        raise _Bad("is not user:password")
+    return text
+
+
+def _ecdsa_public_key(raw: object) -> str | None:
+    """Base64 DER (SendGrid's form) or PEM of an elliptic-curve public key, checked by loading it."""
+    text = (_optional_text(raw) or "").strip()
+    if not text:
+        return None
+    import base64
+
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_public_key, load_pem_public_key
+
+    try:
+        key = (load_pem_public_key(text.encode()) if text.startswith("-----")
+               else load_der_public_key(base64.b64decode("".join(text.split()), validate=True)))
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # binascii.Error is a ValueError
+        raise _Bad("is not an ECDSA public key (SendGrid's verification key, base64)") from None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise _Bad("is not an ECDSA public key (SendGrid's verification key, base64)")
+    return text
+
+
 def _domain(raw: object) -> str:
     text = _text(raw)
     if not _DOMAIN_RE.match(text):
@@ -420,8 +487,14 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "gateway_port": _port,
     "gateway_smtp_port": _port_or_off,
     "inbound_token": _optional_text,
+    "events_secret": _optional_text,
+    "sendgrid_verification_key": _ecdsa_public_key,
+    "postmark_webhook_auth": _credential,
+    "mailgun_signing_key": _optional_text,
+    "calendly_signing_key": _optional_text,
     "outbox_dir": _path,
     "handoff_webhook": _optional_url,
+    "queue_mailboxes": _mailboxes,
     "webhook_timeout": _positive,
     "email_provider": _provider,
     "tasks_provider": _provider,

@@ -41,10 +41,11 @@ TEMPLATE_NAMES: frozenset[str] = CONDITION_NAMES | {
     "iteration",  # how many times this step ran before (loops)
     "unsubscribe_url",
     "sender",  # from address of the email being sent
+    "lead_token",  # the lead's signed token: a scheduling link's utm_content finds the lead again
 }
 """Variables of email, call brief, voicemail and letter templates."""
 
-ACTIVITY_TEMPLATE_NAMES: frozenset[str] = frozenset({"unsubscribe_url", "sender"})
+ACTIVITY_TEMPLATE_NAMES: frozenset[str] = frozenset({"unsubscribe_url", "sender", "lead_token"})
 """Template variables only the sending activity knows; the engine builds all the others."""
 
 __all__ = ["ACTIVITY_TEMPLATE_NAMES", "CONDITION_NAMES", "PREQUAL_NAMES", "TEMPLATE_NAMES"]

@@ -98,13 +98,7 @@ class DevStack:
         async def connected() -> Any:
             return client
 
-        gateway = Gateway(GatewayOptions(unsubscribe_secret=self.settings.unsubscribe_secret,
-                                         quarantine_dir=self.settings.state_dir / "quarantine",
-                                         inbound_token=self.settings.inbound_token,
-                                         users_file=self.settings.users_file, auth_header=self.settings.auth_header,
-                                         workspace_secret=self.settings.workspace_secret,
-                                         public_url=self.settings.public_url),
-                          LeadPort(connected, self.settings.task_queue),
+        gateway = Gateway(GatewayOptions.from_settings(self.settings), LeadPort(connected, self.settings.task_queue),
                           meter=runtime.metric_meter if runtime is not None else None)
         try:
             served = running(gateway, "127.0.0.1", self.settings.gateway_port, self.settings.gateway_smtp_port or None)

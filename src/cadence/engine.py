@@ -50,6 +50,9 @@ CHANGE_COUNT_CANCELLED_TASK = "count-cancelled-task-v1"
 MAX_EVENT_IDS = 200
 """Event ids a lead remembers for exactly-once delivery (redeliveries come within days, not months)."""
 
+_CLOCK_UNITS: dict[str, timedelta] = {"minutes": timedelta(minutes=1), "hours": timedelta(hours=1),
+                                      "days": timedelta(days=1), "weeks": timedelta(weeks=1)}
+
 EVENT_COUNTERS: dict[str, str] = {
     "reply": "replies",
     "meeting_booked": "meetings",
@@ -104,6 +107,8 @@ class LeadState:
     redelivered event adds nothing to the history, also across continue-as-new."""
     away_until: str | None = None
     """After an out-of-office reply: no touch before this instant (ISO UTC)."""
+    soft_bounces: int = 0
+    """Soft bounces taken (:attr:`cadence.ir.InboundRules.soft_bounces` of them are a bounce)."""
     migrations: list[dict[str, Any]] = field(default_factory=list)
     """Versions this lead was moved between by ``cadence migrate``: ``id``, ``cadence``, ``from``, ``to``
     (the root cadence's sha256), ``at``, ``by``, ``from_step``, ``to_step``."""
@@ -111,9 +116,10 @@ class LeadState:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
         data = dataclasses.asdict(self)
-        if not data["migrations"]:
-            # Leads never migrated carry exactly what they carried before migrations existed.
-            del data["migrations"]
+        for name in ("migrations", "soft_bounces"):
+            if not data[name]:
+                # Leads without them carry exactly what they carried before these fields existed.
+                del data[name]
         return data
 
     @classmethod
@@ -417,6 +423,9 @@ class Engine:
         if kind == "out_of_office":
             self._away(data, now, source)
             return
+        if kind == "soft_bounce":
+            self._soft_bounce(data, now, source)
+            return
         if kind == "lead_updated":
             fields = data.get("fields", data)
             if not isinstance(fields, dict):
@@ -460,7 +469,7 @@ class Engine:
 
     def _away(self, data: dict[str, Any], now: datetime, source: str) -> None:
         """An out-of-office reply: touches wait until the return date it named (the first send window
-        from that day on, in the lead's zone), else :data:`ir.OUT_OF_OFFICE_PAUSE_DAYS` days."""
+        from that day on, in the lead's zone), else the cadence's ``inbound.out_of_office_pause``."""
         back = str(data.get("until") or "")
         try:
             day = date.fromisoformat(back[:10]) if back else None
@@ -470,12 +479,27 @@ class Engine:
             midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(self.tz))
             until, why = schedule.next_window_start(self.plan.schedule, self.tz, midnight), f"back on {day.isoformat()}"
         else:
-            until = now + timedelta(days=ir.OUT_OF_OFFICE_PAUSE_DAYS)
-            why = f"no return date found: {ir.OUT_OF_OFFICE_PAUSE_DAYS} days"
+            pause = self.plan.inbound.out_of_office_pause
+            # Clock time for clock units (7 days is 168 hours, as before pauses were configurable).
+            until = (schedule.add_duration(self.plan.schedule, self.tz, now, pause) if pause.unit == "business_days"
+                     else now + _CLOCK_UNITS[pause.unit] * pause.amount)
+            why = f"no return date found: {pause}"
         current = utc.parse(self.state.away_until) if self.state.away_until else None
         self.state.away_until = utc.iso(max(until, current) if current else until)
         detail = f"{str(data.get('detail', ''))[:300]} (touches wait until {self.state.away_until}: {why})".strip()
         self._history(now, "event", outcome="out_of_office", detail=detail, by=source)
+
+    def _soft_bounce(self, data: dict[str, Any], now: datetime, source: str) -> None:
+        """A soft bounce (4.x.x): counted; the cadence's ``inbound.soft_bounces``-th is a bounce."""
+        st = self.state
+        st.soft_bounces += 1
+        limit = self.plan.inbound.soft_bounces
+        detail = str(data.get("detail", ""))[:300]
+        self._history(now, "event", outcome="soft_bounce", by=source,
+                      detail=f"{detail} (soft bounce {st.soft_bounces} of {limit})".strip())
+        if st.soft_bounces >= limit and st.email_blocked is None:
+            self.on_event("bounce", {"detail": f"{st.soft_bounces} soft bounces, the last: {detail}"[:500]},
+                          now, source)
 
     def check_update_lead(self, fields: dict[str, Any]) -> None:
         """Refuse a lead-data change: the lead has ended, or the merged data is invalid."""

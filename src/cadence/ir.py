@@ -28,11 +28,10 @@ EventKind = Literal[
 ]
 EVENT_KINDS: tuple[str, ...] = typing.get_args(EventKind)
 """Events a cadence can handle (its ``on:`` keys)."""
-SYSTEM_EVENT_KINDS: tuple[str, ...] = (*EVENT_KINDS, "out_of_office")
-"""Events a lead takes: those of :data:`EVENT_KINDS`, and ``out_of_office``, which the engine handles
-itself (touches wait until the lead is back; never counted as a reply)."""
-OUT_OF_OFFICE_PAUSE_DAYS = 7
-"""How long touches wait after an out-of-office reply that names no return date."""
+SYSTEM_EVENT_KINDS: tuple[str, ...] = (*EVENT_KINDS, "out_of_office", "soft_bounce")
+"""Events a lead takes: those of :data:`EVENT_KINDS`, and two the engine handles itself by the cadence's
+:class:`InboundRules`: ``out_of_office`` (touches wait until the lead is back; never counted as a reply) and
+``soft_bounce`` (counted; enough of them are a ``bounce``)."""
 
 DEFAULT_QUALIFICATION: tuple[str, ...] = (
     "industry_code",
@@ -67,6 +66,7 @@ class Duration:
 
 
 DEFAULT_CALL_DUE = Duration(*vocab.CALL_DUE)  # type: ignore[arg-type]
+DEFAULT_OUT_OF_OFFICE_PAUSE = Duration(*vocab.OUT_OF_OFFICE_PAUSE)  # type: ignore[arg-type]
 DEFAULT_VOICEMAIL_DUE = Duration(*vocab.VOICEMAIL_DUE)  # type: ignore[arg-type]
 
 
@@ -355,6 +355,16 @@ class Acceptance:
 
 
 @dataclass(frozen=True)
+class InboundRules:
+    """How the cadence takes what comes back from its emails (the gateway's bounces and automatic replies)."""
+
+    soft_bounces: int = vocab.SOFT_BOUNCES
+    """Soft bounces (4.x.x) that count as one ``bounce`` (the cadence's bounce handler runs, email stops)."""
+    out_of_office_pause: Duration = DEFAULT_OUT_OF_OFFICE_PAUSE
+    """How long touches wait after an automatic reply that names no return date."""
+
+
+@dataclass(frozen=True)
 class NamedList:
     """A named list of strings usable in expressions as ``lists.NAME``."""
 
@@ -389,6 +399,8 @@ class Plan:
     events: tuple[EventHandler, ...] = ()
     acceptance: Acceptance | None = None
     """Sales acceptance after handoff; ``None``: the handoff ends the nurture."""
+    inbound: InboundRules = InboundRules()
+    """Soft bounces and out-of-office pauses."""
     templates: tuple[TemplateSource, ...] = ()
     tracks: tuple[Plan, ...] = ()
     """Cadences reachable by a ``track`` action, flattened (theirs own none)."""
@@ -505,16 +517,28 @@ def plan_from_dict_cached(data: dict[str, Any]) -> Plan:
     return plan
 
 
+LATER_FIELDS: tuple[str, ...] = ("inbound",)
+"""Plan fields added after cadence files were in use. At their default they are left out of the version's
+content, so a file that does not use them keeps the version it had (leads and records name it)."""
+
+
 def canonical_json(plan: Plan) -> str:
-    """Canonical JSON of ``plan``: sorted keys, no whitespace, UTF-8 text."""
-    return json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Canonical JSON of ``plan``: sorted keys, no whitespace, UTF-8 text (what its version is the hash of)."""
+    data = plan_to_dict(plan)
+    for part, plain in ((plan, data), *zip(plan.tracks, data.get("tracks") or ())):
+        for name in LATER_FIELDS:
+            if getattr(part, name) == _LATER_DEFAULTS[name]:
+                del plain[name]
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def seal(plan: Plan) -> Plan:
     """Return ``plan`` with :attr:`Plan.sha256` set from its content."""
-    data = plan_to_dict(dataclasses.replace(plan, sha256=""))
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = canonical_json(dataclasses.replace(plan, sha256=""))
     return dataclasses.replace(plan, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+_LATER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(Plan) if f.name in LATER_FIELDS}
 
 
 def _to_data(value: Any) -> Any:
@@ -612,7 +636,8 @@ __all__ = [
     "DisqualifyAction",
     "Duration",
     "EVENT_KINDS",
-    "OUT_OF_OFFICE_PAUSE_DAYS",
+    "DEFAULT_OUT_OF_OFFICE_PAUSE",
+    "InboundRules",
     "SYSTEM_EVENT_KINDS",
     "EmailStep",
     "EmailVariant",

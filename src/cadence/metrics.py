@@ -28,7 +28,7 @@ INBOUND = "cadence_inbound_messages"
 NAMES: tuple[str, ...] = (TOUCHES, TASKS, EVENTS, LEADS_ENDED, HANDOFFS_DELIVERED, INBOUND)
 
 SOURCES: frozenset[str] = frozenset({"smtp", "http", "gateway", "cli", "signal", "webhook", "calendar", "inbox",
-                                     "link", "demo", "test"})
+                                     "link", "demo", "test", "sendgrid", "postmark", "mailgun", "calendly"})
 """Event sources shown as themselves; anything else (an operator's name) is counted as ``operator``."""
 
 

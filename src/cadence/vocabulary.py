@@ -48,6 +48,12 @@ CALL_DUE: tuple[int, str] = (2, "business_days")
 """How long a call task stays open when its step says nothing (amount, unit of :class:`cadence.ir.Duration`)."""
 VOICEMAIL_DUE: tuple[int, str] = (1, "business_days")
 """How long a voicemail task stays open when its step says nothing."""
+SOFT_BOUNCES: Final = 3
+"""Soft bounces (4.x.x: a full mailbox, a server refusing for now) that count as a bounce when the cadence
+says nothing (``inbound.soft_bounces``)."""
+OUT_OF_OFFICE_PAUSE: tuple[int, str] = (7, "days")
+"""How long an automatic reply that names no return date pauses touches when the cadence says nothing
+(``inbound.out_of_office_pause``)."""
 DEFAULT_ASSIGNEE: Final = "owner"
 """Who a task goes to when its step says nothing: the lead's owner."""
 OPTED_OUT: Final = "opted_out"
@@ -134,6 +140,8 @@ __all__ = [
     "ACCEPTED",
     "ACTION_KINDS",
     "CALL_DUE",
+    "OUT_OF_OFFICE_PAUSE",
+    "SOFT_BOUNCES",
     "CALL_OUTCOMES",
     "DEFAULT_ASSIGNEE",
     "DISQUALIFIED",

@@ -94,6 +94,22 @@ async def test_queue_assignee_gets_files_only(acts: ChannelActivities, smtp: Any
     assert result.dossier["sections"] == ["history"]
 
 
+async def test_a_queue_with_a_mailbox_gets_the_escalation_by_email(settings: ChannelSettings, smtp: Any) -> None:
+    mailboxes = (("sales-managers", "Sales managers <managers@example.com>"),)
+    acts = ChannelActivities(replace(settings, queue_mailboxes=mailboxes))
+    result = await run(acts.deliver_handoff, request("queue:sales-managers", delivery=2, escalated_from="dana@example.com",
+                                                     missed_deadline="2027-02-04T15:00:00Z"))
+    assert "email:managers@example.com" in result.delivered_to and result.problems == ()
+    handler, _ = smtp
+    [envelope] = handler.envelopes
+    assert envelope.rcpt_tos == ["managers@example.com"]
+    [msg] = handler.messages()
+    assert msg["To"] == "Sales managers <managers@example.com>"
+    assert msg["Subject"] == "Escalated: sales-ready lead: Jane Doe, Globex (L-1)"
+    result = await run(acts.deliver_handoff, request("queue:enterprise-sales"))  # a queue without one: files only
+    assert [d.split(":")[0] for d in result.delivered_to] == ["file", "file"] and len(handler.envelopes) == 1
+
+
 async def test_unreachable_webhook_is_retried(settings: ChannelSettings, smtp: Any) -> None:
     acts = with_webhook(settings, f"http://127.0.0.1:{free_port()}/hook")
     with pytest.raises(ApplicationError) as err:

@@ -42,8 +42,8 @@ def test_json_format(capsys, monkeypatch) -> None:
     assert code == 1
     data = json.loads(out)
     assert data["valid"] is False
-    assert data["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1}
-    assert data["files"][0] == {"file": "good/simple.yaml", "valid": True, "errors": []}
+    assert data["summary"] == {"files": 2, "valid": 1, "invalid": 1, "errors": 1, "warnings": 0}
+    assert data["files"][0] == {"file": "good/simple.yaml", "valid": True, "errors": [], "warnings": []}
     assert data["files"][1]["errors"] == [{
         "file": "bad/empty.yaml", "line": 1, "column": 1, "path": "$", "message": "file is empty",
         "hint": "a cadence starts with 'cadence: NAME' and has 'steps:'",

@@ -127,3 +127,22 @@ def test_cli_compile_invalid(capsys) -> None:
     assert code == 1
     assert "the cadence can run past its last step 'welcome'" in out
     assert err == "failed: 1 error; nothing compiled\n"
+
+
+def test_inbound_rules_compile_with_defaults_and_located_errors(tmp_path: Path) -> None:
+    assert compile_file(ENTERPRISE).inbound == ir.InboundRules(soft_bounces=3, out_of_office_pause=ir.Duration(7, "days"))
+    text = ENTERPRISE.read_text().replace("steps:\n", "inbound: {soft_bounces: 2, out_of_office_pause: 3 business days}\nsteps:\n", 1)
+    path = tmp_path / "enterprise-nurture.yaml"
+    path.write_text(text)
+    for track in GOOD.glob("*.yaml"):
+        if track.name != path.name:
+            shutil.copy(track, tmp_path)
+    plan = compile_file(path, TEMPLATES)
+    assert plan.inbound == ir.InboundRules(soft_bounces=2, out_of_office_pause=ir.Duration(3, "business_days"))
+    # A file that does not use the block keeps the version it had before the block existed.
+    assert '"inbound"' not in ir.canonical_json(compile_file(ENTERPRISE)) and '"inbound"' in ir.canonical_json(plan)
+    path.write_text(text.replace("soft_bounces: 2", "soft_bounces: 0"))
+    with pytest.raises(ValidationFailed) as failed:
+        compile_file(path, TEMPLATES)
+    assert [e.render().split(": error: ")[1] for e in failed.value.errors] == [
+        "inbound.soft_bounces: must be at least 1, got 0"]

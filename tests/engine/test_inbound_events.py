@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -80,5 +81,35 @@ def test_unknown_events_name_every_kind_a_lead_takes():
     with pytest.raises(RejectedInput) as refused:
         engine.on_event("ooo", {}, T0)
     assert str(refused.value) == ("unknown event 'ooo'; expected one of: reply, meeting_booked, callback_requested, "
-                                  "unsubscribe, bounce, lead_updated, out_of_office")
+                                  "unsubscribe, bounce, lead_updated, out_of_office, soft_bounce")
 
+
+
+def test_a_cadence_sets_its_own_out_of_office_pause_in_business_days():
+    plan = ir.seal(dataclasses.replace(PLAN, inbound=ir.InboundRules(out_of_office_pause=ir.Duration(3, "business_days"))))
+    engine = Engine.start(plan, LEAD, T0)
+    _sent_first(engine)
+    engine.on_event("out_of_office", {"detail": "I am away"}, datetime(2027, 2, 12, 19, 0, tzinfo=timezone.utc))
+    # Friday 13:00 in Chicago + 3 business days (Presidents' Day, Monday 15 February, is a holiday) = Thursday.
+    assert engine.state.away_until == "2027-02-18T19:00:00Z"
+    [entry] = [h for h in engine.state.history if h["outcome"] == "out_of_office"]
+    assert entry["detail"] == "I am away (touches wait until 2027-02-18T19:00:00Z: no return date found: 3 business days)"
+
+
+def test_soft_bounces_are_counted_and_the_cadences_number_of_them_is_a_bounce():
+    handled = ir.seal(dataclasses.replace(PLAN, inbound=ir.InboundRules(soft_bounces=2), events=(
+        ir.EventHandler("bounce", ir.DisqualifyAction("bad_data")),)))
+    engine = Engine.start(handled, LEAD, T0)
+    _sent_first(engine)
+    engine.on_event("soft_bounce", {"detail": "4.2.2 mailbox full", "event_id": "<dsn-1@mx>"}, T0, source="smtp")
+    engine.on_event("soft_bounce", {"detail": "4.2.2 mailbox full", "event_id": "<dsn-1@mx>"}, T0, source="smtp")
+    assert engine.state.soft_bounces == 1 and engine.state.email_blocked is None  # a redelivery counts once
+    assert engine.state.to_dict()["soft_bounces"] == 1
+    engine.on_event("soft_bounce", {"detail": "4.2.2 mailbox full", "event_id": "<dsn-2@mx>"}, T0, source="smtp")
+    outcomes = [h["outcome"] for h in engine.state.history if h["kind"] == "event"]
+    assert outcomes == ["soft_bounce", "soft_bounce", "bounce"] and engine.state.email_blocked == "bounced"
+    bounce = engine.state.history[-1]
+    assert bounce["detail"] == "2 soft bounces, the last: 4.2.2 mailbox full"
+    finish = engine.next_command(T0)
+    assert finish.reason == "bad_data"  # the cadence's bounce handler ran
+    assert "soft_bounces" not in Engine.start(PLAN, LEAD, T0).state.to_dict()  # unchanged for other leads

@@ -246,7 +246,8 @@ def test_secrets_are_masked_and_kept_out_of_repr() -> None:
     for secret in ("key-123", "hunter2", "s3cret", "t0ken"):
         assert secret not in repr(s) and secret not in str(s.describe())
     assert dict((k, v) for k, v, _ in Settings().describe())["api_key"] is None
-    assert cfg.SECRETS == {"api_key", "smtp_password", "unsubscribe_secret", "inbound_token", "workspace_secret"}
+    assert cfg.SECRETS == {"api_key", "smtp_password", "unsubscribe_secret", "inbound_token", "workspace_secret",
+                           "events_secret", "postmark_webhook_auth", "mailgun_signing_key", "calendly_signing_key"}
 
 
 def test_gateway_ports_and_their_errors() -> None:

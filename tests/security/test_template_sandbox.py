@@ -130,7 +130,7 @@ def run_validate(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 def test_the_harmless_cadence_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_validate(write(tmp_path), capsys)
-    assert (code, out) == (0, ""), out + err
+    assert (code, ": error: " in out) == (0, False), out + err  # warnings (a two-touch cadence has some) are fine
 
 
 def assert_located_error(code: int, out: str, err: str, path: Path) -> None:

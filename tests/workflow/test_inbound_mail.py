@@ -4,6 +4,7 @@ its touches until the date it names, a hard bounce stops email and lists the add
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
@@ -63,6 +64,11 @@ Subject: {subject}
 
 --B1--
 """
+
+
+SOFT_DSN = DSN.replace("Message-ID: <20270202160102.4F1A2C0123@mx.buyer.example>", "Message-ID: {dsn_id}").replace(
+    "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <bea@buyer.example>: Recipient address rejected: "
+    "User unknown", "Action: {action}\nStatus: 4.2.2\nDiagnostic-Code: smtp; 452 4.2.2 Mailbox full")
 
 
 def _at(text: str) -> datetime:
@@ -164,3 +170,25 @@ async def test_a_delivery_status_notification_stops_email_and_lists_the_address(
     assert ("", "bounce") in outcomes and ("two", "skipped") in outcomes
     found = await suppression.check(rig.client, "bea@buyer.example")
     assert found is not None and found.reason == "bounced" and found.by == "gateway"
+
+
+async def test_soft_bounces_count_and_the_cadences_number_of_them_stops_email(rig, gateway):
+    port, _quarantine = gateway
+    plan = ir.seal(dataclasses.replace(DAILY, inbound=ir.InboundRules(soft_bounces=2)))
+    lead = parse_lead({"id": f"S-{uuid.uuid4().hex[:8]}", "email": "bea@buyer.example", "timezone": "America/Chicago"})
+    started = await rig.enroll(plan, lead)
+    await rig.env.sleep(timedelta(hours=2))
+    sent = _last_sent_to(rig, "bea@buyer.example")
+    for n, action in enumerate(("delayed", "failed", "failed")):  # a delay notice is not a bounce: still trying
+        dsn = SOFT_DSN.format(message_id=sent["Message-ID"], subject=sent["Subject"], action=action,
+                              dsn_id=f"<soft-{n}@mx.buyer.example>")
+        _errors, answer = await aiosmtplib.send(dsn.replace("\n", "\r\n").encode(), sender="postmaster@mx.buyer.example",
+                                                recipients=["nurture@seller.example"], hostname="127.0.0.1",
+                                                port=port, timeout=30)
+        assert answer == "2.0.0 taken"
+    result = await started.handle.result()
+    events = [(h["outcome"], h["detail"]) for h in result["history"] if h["kind"] == "event"]
+    assert events == [("soft_bounce", "4.2.2 452 4.2.2 Mailbox full (soft bounce 1 of 2)"),
+                      ("soft_bounce", "4.2.2 452 4.2.2 Mailbox full (soft bounce 2 of 2)"),
+                      ("bounce", "2 soft bounces, the last: 4.2.2 452 4.2.2 Mailbox full")]
+    assert ("two", "skipped") in [(h["step"], h["outcome"]) for h in result["history"] if h["kind"] == "touch"]

@@ -33,6 +33,7 @@ from cadence.channels.plugins import providers_from_settings
 from cadence.channels.rendering import render, template_context
 from cadence.channels.sent import SentLog
 from cadence.channels.settings import ChannelSettings
+from cadence.channels.signing import lead_token
 from cadence.channels.smtp import Bounce, EmailTransport, SmtpTransport
 from cadence.channels.tasks import FileTaskSink, TaskSink
 from cadence.channels.voicemail import FileVoicemailProvider, VoicemailProvider, make_drop
@@ -116,7 +117,8 @@ class ChannelActivities:
 
     def _context(self, context: Mapping[str, Any], lead: Mapping[str, Any]) -> dict[str, Any]:
         return template_context(context, lead, unsubscribe_url=unsubscribe_url(str(lead.get("id", "")), self.settings),
-                                sender=self.settings.sender)
+                                sender=self.settings.sender,
+                                lead_token=lead_token(str(lead.get("id", "")), self.settings.unsubscribe_secret))
 
     @activity.defn(name=rq.SEND_EMAIL)
     async def send_email(self, req: rq.EmailRequest) -> rq.EmailResult:

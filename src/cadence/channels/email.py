@@ -150,7 +150,8 @@ def build_email(req: EmailRequest, settings: ChannelSettings, *, now: datetime |
         raise ApplicationError(f"message id {message_id[:80]!r} is not <local@domain>", type="InvalidMessageId",
                                non_retryable=True)
     unsub = unsubscribe_url(lead_id, settings)
-    ctx = template_context(req.context, req.lead, unsubscribe_url=unsub, sender=str(sender))
+    ctx = template_context(req.context, req.lead, unsubscribe_url=unsub, sender=str(sender),
+                           lead_token=lead_token(lead_id, settings.unsubscribe_secret))
     html = render(req.body, ctx)
     subject = one_line(render_text(req.subject, ctx, name=f"{req.body.path} (subject)"))
 

@@ -122,8 +122,11 @@ def markdown_to_html(markdown: str, title: str = "") -> str:
             f"</head><body>{body}</body></html>\n")
 
 
-def assignee_address(assignee: str) -> str | None:
-    """The assignee's email address, when the assignee is one (``rep:NAME`` and ``queue:NAME`` are not)."""
+def assignee_address(assignee: str, mailboxes: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """The address email for ``assignee`` goes to: itself when it is an address, a queue's mailbox
+    (``queue_mailboxes``) for ``queue:NAME``; ``None`` otherwise (``rep:NAME``, a queue without one)."""
+    if assignee.startswith("queue:"):
+        assignee = dict(mailboxes).get(assignee.removeprefix("queue:"), "")
     if "@" not in assignee:
         return None
     try:
@@ -175,7 +178,7 @@ class EmailHandoffSink:
 
     async def deliver(self, handoff: Handoff) -> list[str]:
         """Send when the assignee is an email address; a bounce is a permanent refusal."""
-        to = assignee_address(handoff.request.assignee)
+        to = assignee_address(handoff.request.assignee, self.settings.queue_mailboxes)
         if to is None:
             return []
         message = self.build(handoff, to)

@@ -51,6 +51,8 @@ class ChannelSettings:
     """Handoffs are POSTed here as JSON when set."""
     webhook_timeout: float = _DEFAULTS.webhook_timeout
     """Seconds a POST to ``handoff_webhook`` may take."""
+    queue_mailboxes: tuple[tuple[str, str], ...] = _DEFAULTS.queue_mailboxes
+    """Queue name -> the address its email goes to (a handoff or escalation to ``queue:NAME``)."""
     public_url: str | None = _DEFAULTS.public_url
     """The gateway's address as people reach it: handoff emails link to its handoff page."""
     workspace_secret: str | None = field(default=_DEFAULTS.workspace_secret, repr=False)

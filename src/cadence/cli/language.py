@@ -50,45 +50,67 @@ _templates_option = click.option(
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @_templates_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one 'file:line:col: error: ...' line per error; json: machine-readable.")
-def validate(paths: tuple[str, ...], templates: Path | None, fmt: str) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True,
+              help="text: one 'file:line:col: error|warning: ...' line each; json: machine-readable; "
+                   "sarif: SARIF 2.1.0 for code-scanning UIs.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
+def validate(paths: tuple[str, ...], templates: Path | None, fmt: str, strict: bool) -> None:
     """Check cadence files (and directories of them) without running anything.
 
-    Exit code 0 when every file is valid, 1 when any is not, 2 on usage errors.
+    Errors make a file invalid. Warnings point at what works against B2B
+    nurture (too few touches before giving up, a call outside calling hours...);
+    each names its id, which the file can silence with a reason:
+    lint: {silence: {ID: "why"}} (docs/authoring.md lists them).
+
+    Exit code 0 when every file is valid (with --strict: and has no warning),
+    1 otherwise, 2 on usage errors.
 
     \b
     Examples:
       cadence validate cadences/
+      cadence validate cadences/ --strict
       cadence validate cadences/enterprise-nurture.yaml --format json
+      cadence validate cadences/ --format sarif > cadence.sarif
     """
+    from cadence.dsl.errors import sort_key
     from cadence.dsl.validator import Session
 
     set_exit_code(0)
     files = _expand(paths)
     session = Session(templates)
-    report = []
-    for path, shown in files:
-        errors = session.validate(path, display=shown)
-        report.append((shown, errors))
+    report = [(shown, session.validate(path, display=shown), session.lint(path, display=shown)) for path, shown in files]
     invalid = [r for r in report if r[1]]
-    error_count = sum(len(errors) for _shown, errors in report)
+    warned = [r for r in report if r[2]]
+    error_count = sum(len(errors) for _shown, errors, _warnings in report)
+    warning_count = sum(len(warnings) for _shown, _errors, warnings in report)
     if fmt == "json":
         click.echo(json.dumps({
             "valid": not invalid,
-            "files": [{"file": shown, "valid": not errors, "errors": [e.to_dict() for e in errors]} for shown, errors in report],
-            "summary": {"files": len(report), "valid": len(report) - len(invalid), "invalid": len(invalid), "errors": error_count},
+            "files": [{"file": shown, "valid": not errors, "errors": [e.to_dict() for e in errors],
+                       "warnings": [w.to_dict() for w in warnings]} for shown, errors, warnings in report],
+            "summary": {"files": len(report), "valid": len(report) - len(invalid), "invalid": len(invalid),
+                        "errors": error_count, "warnings": warning_count},
         }, indent=2))
+    elif fmt == "sarif":
+        from cadence.dsl.lint.sarif import to_sarif
+
+        click.echo(json.dumps(to_sarif(report), indent=2))
     else:
-        for _shown, errors in report:
-            for error in errors:
-                click.echo(error.render())
+        for _shown, errors, warnings in report:
+            for item in sorted([*errors, *warnings], key=sort_key):
+                click.echo(item.render())
+    warnings_text = f"{warning_count} warning{'s' if warning_count != 1 else ''}"
     if invalid:
         noun = "error" if error_count == 1 else "errors"
-        click.echo(f"failed: {error_count} {noun} in {len(invalid)} of {len(report)} files", err=True)
+        tail = f"; {warnings_text}" if warning_count else ""
+        click.echo(f"failed: {error_count} {noun} in {len(invalid)} of {len(report)} files{tail}", err=True)
+        set_exit_code(1)
+    elif warning_count and strict:
+        click.echo(f"failed: {warnings_text} in {len(warned)} of {len(report)} files (--strict)", err=True)
         set_exit_code(1)
     else:
-        click.echo(f"ok: {len(report)} file{'s' if len(report) != 1 else ''} valid", err=True)
+        tail = f", {warnings_text}" if warning_count else ""
+        click.echo(f"ok: {len(report)} file{'s' if len(report) != 1 else ''} valid{tail}", err=True)
 
 
 @click.command("compile")

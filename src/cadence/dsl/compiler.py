@@ -119,6 +119,7 @@ def build_plan(doc: Document, templates_dir: Path | None) -> ir.Plan:
         lists=tuple(ir.NamedList(name, tuple(values)) for name, values in (data.get("lists") or {}).items()),
         events=tuple(events),
         acceptance=_acceptance(data.get("acceptance")),
+        inbound=_inbound(data.get("inbound") or {}),
         templates=_templates(steps, templates_dir),
     )
 
@@ -129,6 +130,12 @@ def _acceptance(data: dict[str, Any] | None) -> ir.Acceptance | None:
     deadline = _duration(data["deadline"])
     assert deadline is not None, "validated"
     return ir.Acceptance(deadline=deadline, recycle=data["recycle"], escalate_to=data.get("escalate_to", ""))
+
+
+def _inbound(data: dict[str, Any]) -> ir.InboundRules:
+    pause = _duration(data.get("out_of_office_pause"), ir.DEFAULT_OUT_OF_OFFICE_PAUSE)
+    assert pause is not None, "defaulted"
+    return ir.InboundRules(soft_bounces=int(data.get("soft_bounces", vocab.SOFT_BOUNCES)), out_of_office_pause=pause)
 
 
 def _schedule(data: dict[str, Any], sched_mod: Any) -> ir.Schedule:

@@ -1,9 +1,9 @@
-"""Located errors of cadence files, printed gcc-style."""
+"""Located errors and warnings of cadence files, printed gcc-style."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class CadenceError:
     """What is wrong, in words a marketer can act on."""
     hint: str = ""
     """How to fix it, when there is something useful to say."""
+    severity: ClassVar[str] = "error"
+    """``error``: the file cannot be compiled (a class constant, not part of :meth:`to_dict`)."""
 
     def render(self) -> str:
         """Return ``file:line:col: error: message (hint: ...)`` on one line."""
@@ -38,6 +40,49 @@ class CadenceError:
         return self.render()
 
 
+@dataclass(frozen=True)
+class CadenceWarning:
+    """Something in a valid cadence file that works against what works in B2B nurture.
+
+    The file compiles and runs; the warning says what was found, what is
+    expected and how to fix it, and carries the id (``rule``) that silences it
+    in the file (``lint: {silence: {ID: "why"}}``).
+    """
+
+    file: str
+    """Path of the cadence file as given by the user."""
+    line: int
+    """1-based line of the node the warning is about."""
+    column: int
+    """1-based column of that node."""
+    path: str
+    """JSON path of the node, like ``$.steps[3].email``."""
+    message: str
+    """What was found and what is expected."""
+    hint: str = ""
+    """How to fix it."""
+    rule: str = ""
+    """The warning's stable id, like ``few-touches``."""
+    severity: ClassVar[str] = "warning"
+    """``warning``: the file still compiles (a class constant, not part of :meth:`to_dict`)."""
+
+    def render(self) -> str:
+        """Return ``file:line:col: warning: message (hint: ...) [rule]`` on one line."""
+        text = f"{self.file}:{self.line}:{self.column}: warning: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        if self.rule:
+            text += f" [{self.rule}]"
+        return " ".join(text.splitlines())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the warning as JSON-ready data."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
 class ValidationFailed(Exception):
     """A cadence file (or a track it uses) is invalid; ``errors`` lists every problem."""
 
@@ -48,9 +93,9 @@ class ValidationFailed(Exception):
         super().__init__(f"invalid cadence ({count} error{'s' if count != 1 else ''}):\n{lines}")
 
 
-def sort_key(error: CadenceError) -> tuple[str, int, int, str, str]:
-    """Order errors by file, then position, then text (stable output)."""
+def sort_key(error: CadenceError | CadenceWarning) -> tuple[str, int, int, str, str]:
+    """Order errors (or warnings) by file, then position, then text (stable output)."""
     return (error.file, error.line, error.column, error.path, error.message)
 
 
-__all__ = ["CadenceError", "ValidationFailed", "sort_key"]
+__all__ = ["CadenceError", "CadenceWarning", "ValidationFailed", "sort_key"]

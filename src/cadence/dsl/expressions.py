@@ -7,6 +7,7 @@ lists and qualification attributes at validate time, instead of a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -45,6 +46,12 @@ class Facts:
 @lru_cache(maxsize=4096)
 def template_facts(source: str, name: str = "<string>") -> Facts:
     """Facts of the template text ``source``."""
+    skeleton = _skeleton(source)
+    return _parsed_facts(source if skeleton is None else skeleton, name)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_facts(source: str, name: str) -> Facts:
     env = templating.environment()
     try:
         tree = env.parse(source, name=name)
@@ -55,6 +62,30 @@ def template_facts(source: str, name: str = "<string>") -> Facts:
         return Facts(error=unknown)
     imports = tuple(sorted(n.lineno for n in tree.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))))
     return _facts(tree, imports)
+
+
+# An output tag whose end no string, brace or comment can hide: the first "}}" after "{{" closes it.
+_PLAIN_OUTPUT = re.compile(r"(\{\{[^{}'\"#]*\}\})")
+
+
+def _skeleton(source: str) -> str | None:
+    """``source`` with its text between plain ``{{ ... }}`` tags cut down to its line breaks; ``None`` if not that simple.
+
+    Facts come from the tags alone (text between them is output as is) and
+    keep their line numbers, so subjects such as ``{{ lead.first_name }}, a
+    note for {{ lead.company }}`` that differ only in their words share one
+    parse. Anything else (statements, comments, quotes, a lone brace, a
+    carriage return) returns ``None`` and is parsed as written.
+    """
+    if "\r" in source:
+        return None
+    parts = _PLAIN_OUTPUT.split(source)
+    for i in range(0, len(parts), 2):
+        text = parts[i]
+        if "{" in text or "}" in text:
+            return None
+        parts[i] = "\n" * text.count("\n")
+    return "".join(parts)
 
 
 @lru_cache(maxsize=4096)

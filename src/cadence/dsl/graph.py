@@ -53,9 +53,13 @@ class Flow:
         nodes = [n for n in sorted(among) if n != END and n not in self.loops]
         allowed = set(nodes)
         succ: dict[int, list[Edge]] = {}
+        backward = False
         for e in self.edges:
             if e.source in allowed and e.target in allowed:
                 succ.setdefault(e.source, []).append(e)
+                backward = backward or e.target <= e.source
+        if not backward:
+            return []  # every cycle among numbered steps has an edge going back (or to itself)
         out = []
         for component in _components(nodes, succ):
             members = set(component)

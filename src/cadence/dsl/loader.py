@@ -155,75 +155,81 @@ def load_bytes(raw: bytes, file: str) -> Document:
 def _compose(text: str, file: str, fail: Any) -> Document:
     positions: dict[PathT, tuple[int, int]] = {}
     key_positions: dict[PathT, tuple[int, int]] = {}
-    # frame: [container, path, pending key or None, {key: (line, col)}]
-    stack: list[list[Any]] = []
+    # The collection being filled lives in locals (its container, path, pending key, keys seen and
+    # whether it is a mapping); the stack keeps those of the collections around it. Events are told
+    # apart by their exact class (libyaml and PyYAML emit these, never subclasses): this loop runs
+    # for every node of every file, and its bookkeeping was over a third of loading one.
+    stack: list[tuple[Any, PathT, Any, dict[str, tuple[int, int]], bool]] = []
+    container: Any = None
+    base: PathT = ()
+    key: Any = None
+    seen: dict[str, tuple[int, int]] = {}
+    is_map = False
     root: Any = None
     documents = 0
+    scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     try:
         for event in yaml.parse(text, Loader=_Parser):
-            mark = event.start_mark
-            pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-            if isinstance(event, yaml.DocumentStartEvent):
+            kind = type(event)
+            if kind is scalar_event or kind is mapping_start or kind is sequence_start:
+                mark = event.start_mark
+                pos = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+                if is_map:
+                    if key is None:
+                        # A key of a mapping: always kept as the text written (YAML 1.1 would turn `on:` into True).
+                        if kind is not scalar_event:
+                            raise fail(*pos, "a mapping key must be plain text", "remove the '?' or brackets around the key")
+                        key = event.value
+                        if key in seen:
+                            line, col = seen[key]
+                            raise fail(*pos, f"duplicate key '{key}' (first written at line {line})",
+                                       "each field may appear only once in a mapping; merge or remove one")
+                        seen[key] = pos
+                        key_positions[base + (key,)] = pos
+                        continue
+                    path: PathT = base + (key,)
+                elif container is None:
+                    path = ()
+                else:
+                    path = base + (len(container),)
+                if kind is scalar_event:
+                    if not (event.implicit[0] or event.tag is None or event.tag == "!"):
+                        _check_tag(event, pos, fail)
+                    value: Any = _scalar(event)
+                else:
+                    if not event.implicit:
+                        _check_tag(event, pos, fail)
+                    value = {} if kind is mapping_start else []
+                positions[path] = pos
+                if container is None:
+                    root = value
+                    if not isinstance(value, dict):
+                        found = "a list" if isinstance(value, list) else "a single value"
+                        if value is None:
+                            raise fail(*pos, "file is empty", "a cadence starts with 'cadence: NAME' and has 'steps:'")
+                        raise fail(*pos, f"a cadence file must be a mapping of fields, found {found}",
+                                   "start with 'cadence: NAME' and list the steps under 'steps:'")
+                elif is_map:
+                    container[key] = value
+                    key = None
+                else:
+                    container.append(value)
+                if kind is not scalar_event:
+                    if len(stack) >= MAX_DEPTH:
+                        raise fail(*pos, f"nested deeper than {MAX_DEPTH} levels", "a cadence never needs this much nesting")
+                    stack.append((container, base, key, seen, is_map))
+                    container, base, key, seen, is_map = value, path, None, {}, kind is mapping_start
+            elif kind in ends:
+                container, base, key, seen, is_map = stack.pop()
+            elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise fail(*pos, "more than one YAML document in the file",
+                    raise fail(*_position(event), "more than one YAML document in the file",
                                "a cadence file holds one document; remove the '---' line or split the file")
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                raise fail(*pos, f"YAML alias '*{event.anchor}' is not allowed",
+            elif kind is yaml.AliasEvent:
+                raise fail(*_position(event), f"YAML alias '*{event.anchor}' is not allowed",
                            "write the value out instead of referring to an anchor")
-            if not isinstance(event, (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
-                                      yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                continue
-            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                stack.pop()
-                continue
-            frame = stack[-1] if stack else None
-            # A key of a mapping: always kept as the text written (YAML 1.1 would turn `on:` into True).
-            if frame is not None and isinstance(frame[0], dict) and frame[2] is None:
-                if not isinstance(event, yaml.ScalarEvent):
-                    raise fail(*pos, "a mapping key must be plain text", "remove the '?' or brackets around the key")
-                key = event.value
-                seen = frame[3]
-                if key in seen:
-                    line, col = seen[key]
-                    raise fail(*pos, f"duplicate key '{key}' (first written at line {line})",
-                               "each field may appear only once in a mapping; merge or remove one")
-                seen[key] = pos
-                frame[2] = key
-                key_positions[frame[1] + (key,)] = pos
-                continue
-            if frame is None:
-                path: PathT = ()
-            elif isinstance(frame[0], dict):
-                path = frame[1] + (frame[2],)
-            else:
-                path = frame[1] + (len(frame[0]),)
-            _check_tag(event, pos, fail)
-            if isinstance(event, yaml.ScalarEvent):
-                value: Any = _scalar(event)
-            elif isinstance(event, yaml.MappingStartEvent):
-                value = {}
-            else:
-                value = []
-            positions[path] = pos
-            if frame is None:
-                root = value
-                if not isinstance(value, dict):
-                    found = "a list" if isinstance(value, list) else "a single value"
-                    if value is None:
-                        raise fail(*pos, "file is empty", "a cadence starts with 'cadence: NAME' and has 'steps:'")
-                    raise fail(*pos, f"a cadence file must be a mapping of fields, found {found}",
-                               "start with 'cadence: NAME' and list the steps under 'steps:'")
-            elif isinstance(frame[0], dict):
-                frame[0][frame[2]] = value
-                frame[2] = None
-            else:
-                frame[0].append(value)
-            if not isinstance(event, yaml.ScalarEvent):
-                if len(stack) >= MAX_DEPTH:
-                    raise fail(*pos, f"nested deeper than {MAX_DEPTH} levels", "a cadence never needs this much nesting")
-                stack.append([value, path, None, {}])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -248,6 +254,11 @@ def _compose(text: str, file: str, fail: Any) -> Document:
     return Document(file, root, positions, key_positions)
 
 
+def _position(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
 def _check_tag(event: Any, pos: tuple[int, int], fail: Any) -> None:
     tag = event.tag
     if tag is None or tag == "!":
@@ -262,7 +273,24 @@ def _check_tag(event: Any, pos: tuple[int, int], fail: Any) -> None:
         raise fail(*pos, f"YAML tag '{event.tag}' is not allowed", "remove the tag; write plain values")
 
 
+_SCALARS: dict[tuple[Any, str, Any], Any] = {}
+"""Values of scalars already read, by (tag, text, implicit): cadence files repeat most of theirs."""
+
+
 def _scalar(event: Any) -> Any:
+    key = (event.tag, event.value, event.implicit)
+    try:
+        return _SCALARS[key]
+    except KeyError:
+        pass
+    value = _construct(event)
+    if len(_SCALARS) >= 20_000:  # bounded: a long-lived process reads many files
+        _SCALARS.clear()
+    _SCALARS[key] = value  # every value is immutable (str, int, float, bool, None): safe to share
+    return value
+
+
+def _construct(event: Any) -> Any:
     tag = event.tag
     if tag in (None, "!") or (event.implicit[0] and tag is None):
         tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)

@@ -139,7 +139,8 @@ templates use Jinja2 syntax (`{{ lead.company }}`, `score < 25 and not engaged`,
 - Pre-qualification rules run before anything happened: `lead`, `lists`,
   `email_domain` only.
 - Templates may use everything gate conditions may, plus `history`,
-  `cadence`, `step`, `iteration`, `unsubscribe_url`, `sender`.
+  `cadence`, `step`, `iteration`, `unsubscribe_url`, `sender`, `lead_token` (the
+  lead's signed token, e.g. a Calendly link's `utm_content`).
 - `lead.NAME` must be a standard lead field or one declared in `lead_fields`;
   `lists.NAME` must be declared under `lists`; attribute names written as text
   (`'budget' in qualified`) must be among `qualification`.

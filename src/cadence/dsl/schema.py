@@ -7,15 +7,17 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from cadence import vocabulary as vocab
-from cadence.errors import did_you_mean
+from cadence.dsl.conformance import Check, compile_schema
 from cadence.dsl.errors import CadenceError
 from cadence.dsl.loader import Document, PathT, json_path
+from cadence.errors import did_you_mean
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _PATTERN_MESSAGES = {
     r"^[a-z0-9]+(-[a-z0-9]+)*$": ("must be lower-kebab-case: lowercase letters, digits and single dashes, like 'intro-call'", ""),
@@ -47,14 +49,26 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def validator() -> Draft202012Validator:
-    """The schema validator, built once per process.
-
-    Validates against a copy with every ``$ref`` inlined: the schema has no
-    recursive references, and resolving them at each node was most of the cost.
-    """
+def _inlined() -> dict[str, Any]:
+    """The schema with every ``$ref`` inlined: it has no recursive references, and resolving them cost most of the time."""
     root = schema()
-    return Draft202012Validator(_inline(root, root), format_checker=None)
+    inlined: dict[str, Any] = _inline(root, root)
+    return inlined
+
+
+@lru_cache(maxsize=1)
+def validator() -> Draft202012Validator:
+    """The schema validator, built once per process (against the inlined schema)."""
+    # Imported here: valid files never need it (see conformance()), and importing it costs about 60 ms.
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(_inlined(), format_checker=None)
+
+
+@lru_cache(maxsize=1)
+def conformance() -> Check | None:
+    """The schema compiled to a yes/no check (:mod:`cadence.dsl.conformance`); ``None`` if it cannot be."""
+    return compile_schema(_inlined())
 
 
 def _inline(node: Any, root: dict[str, Any]) -> Any:
@@ -72,6 +86,9 @@ def _inline(node: Any, root: dict[str, Any]) -> Any:
 
 def schema_errors(doc: Document) -> list[CadenceError]:
     """Every schema violation of ``doc``, located and explained."""
+    check = conformance()
+    if check is not None and check(doc.data):
+        return []  # the same verdict as jsonschema's, which is only needed to explain a violation
     out: list[CadenceError] = []
     seen: set[tuple[str, str]] = set()
     for error in validator().iter_errors(doc.data):
@@ -195,4 +212,4 @@ def _explain_choice(error: ValidationError, doc: Document, path: PathT) -> Itera
     yield doc.error(path, f"{label(path)}: expected 'continue' or an action ({', '.join(keys)}), got {shown}{did_you_mean(instance, ['continue']) if isinstance(instance, str) else ''}", hint)
 
 
-__all__ = ["describe", "label", "schema", "schema_errors", "schema_text", "validator"]
+__all__ = ["conformance", "describe", "label", "schema", "schema_errors", "schema_text", "validator"]

@@ -13,18 +13,23 @@ import datetime
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cadence import context, ir
 from cadence import vocabulary as vocab
 from cadence.lead import STANDARD_FIELDS
 from cadence.dsl import expressions
-from cadence.dsl.errors import CadenceError, sort_key
+from cadence.dsl.errors import CadenceError, CadenceWarning, sort_key
 from cadence.dsl.graph import END, Flow
+from cadence.dsl.lint.silence import silence_errors
 from cadence.dsl.loader import Document, LoadError, PathT, load_file
 from cadence.dsl.schema import label, schema_errors
 from cadence.errors import did_you_mean
+
+if TYPE_CHECKING:
+    from cadence.dsl.lint.moves import StepGraph
 
 STEP_KINDS = vocab.STEP_KINDS
 DEFAULT_HANDOFF_TO = "{{ lead.owner }}"
@@ -42,7 +47,10 @@ class Session:
     """Explicit templates directory (``--templates``); ``None`` finds one per file."""
     documents: dict[Path, Document] = field(default_factory=dict)
     results: dict[Path, list[CadenceError]] = field(default_factory=dict)
+    warnings: dict[Path, list[CadenceWarning]] = field(default_factory=dict)
     _active: set[Path] = field(default_factory=set)
+    _templates_dirs: dict[Path, Path | None] = field(default_factory=dict)
+    _template_sources: dict[tuple[Path, str], str] = field(default_factory=dict)
 
     def validate(self, path: str | Path, display: str | None = None) -> list[CadenceError]:
         """Validate one file (its tracks too); every error, sorted by position."""
@@ -65,11 +73,49 @@ class Session:
         self.results[key] = errors
         return errors
 
+    def lint(self, path: str | Path, display: str | None = None) -> list[CadenceWarning]:
+        """The warnings of one file (validated first, with its tracks); none for a file with errors."""
+        key = Path(os.path.abspath(path))
+        if key not in self.warnings:
+            from cadence.dsl.lint import lint_document
+
+            errors = self.validate(path, display=display)
+            self.warnings[key] = [] if errors else lint_document(self.documents[key], key, self.templates_for(key),
+                                                                 self._track_moves)
+        return self.warnings[key]
+
+    def _track_moves(self, cadence_path: Path, name: str) -> tuple[Path, StepGraph] | None:
+        """The file and moves of track ``name`` of ``cadence_path``, when it is valid."""
+        from cadence.dsl.lint.moves import build
+
+        target = track_path(cadence_path, name)
+        if target is None:
+            return None
+        key = Path(os.path.abspath(target))
+        if self.validate(target) or key not in self.documents:
+            return None
+        return key, build(self.documents[key].data)
+
     def templates_for(self, cadence_path: Path) -> Path | None:
         """The templates directory for a cadence file: explicit, else the nearest ``templates/`` above it."""
         if self.templates_dir is not None:
             return self.templates_dir
-        return find_templates_dir(cadence_path)
+        folder = Path(os.path.abspath(cadence_path)).parent
+        if folder not in self._templates_dirs:
+            self._templates_dirs[folder] = find_templates_dir(cadence_path)
+        return self._templates_dirs[folder]
+
+    def template_source(self, templates_dir: Path, rel: str) -> str:
+        """The text of template ``rel`` under ``templates_dir``, read once per session (steps and files share templates).
+
+        Raises:
+            OSError, UnicodeDecodeError: as :meth:`pathlib.Path.read_text` (not kept: asked again, read again).
+        """
+        source = self._template_sources.get((templates_dir, rel))
+        if source is None:
+            source = (templates_dir / rel).read_text(encoding="utf-8")
+            self._template_sources[(templates_dir, rel)] = source
+        return source
 
 
 def find_templates_dir(cadence_path: Path) -> Path | None:
@@ -146,10 +192,12 @@ class _Checker:
 
     def run(self) -> list[CadenceError]:
         self.errors.extend(schema_errors(self.doc))
+        self.errors.extend(silence_errors(self.doc))
         self.check_schedule()
         self.check_prequalify()
         self.check_events()
         self.check_acceptance()
+        self.check_inbound()
         self.check_steps()
         if not self.broken:
             self.check_flow()
@@ -199,12 +247,9 @@ class _Checker:
     def check_duration(self, path: PathT, value: Any) -> None:
         if not _is_str(value):
             return
-        from cadence import schedule as sched_mod
-
-        try:
-            sched_mod.parse_duration(value)
-        except ValueError as exc:
-            self.fail(path, f"{label(path)}: {exc}")
+        problem = _duration_problem(value)
+        if problem is not None:
+            self.fail(path, f"{label(path)}: {problem}")
 
     # -- prequalify and events ---------------------------------------------------
     def check_prequalify(self) -> None:
@@ -234,6 +279,11 @@ class _Checker:
         self.check_duration(("acceptance", "deadline"), acceptance.get("deadline"))
         if _is_str(acceptance.get("recycle")):
             self.check_track_target(("acceptance", "recycle"), acceptance["recycle"])
+
+    def check_inbound(self) -> None:
+        inbound = self.data.get("inbound")
+        if isinstance(inbound, dict):
+            self.check_duration(("inbound", "out_of_office_pause"), inbound.get("out_of_office_pause"))
 
     # -- steps -------------------------------------------------------------------
     def check_steps(self) -> None:
@@ -359,6 +409,8 @@ class _Checker:
                 self.broken = True
                 if "if" in rule:
                     self.fail(rpath, f"{label(rpath)}: rule has a condition but no action", f"add one of {', '.join(vocab.ACTION_KINDS)}")
+                elif not rule:  # an empty rule ({}) passes the schema and would reach the compiler
+                    self.fail(rpath, f"{label(rpath)}: empty rule", "write '- if: CONDITION' with an action, or '- else: ACTION'")
                 continue
             if len(actions) > 1:
                 self.broken = True
@@ -483,9 +535,8 @@ class _Checker:
         if ".." in rel.split("/"):
             self.fail(where, f"{label(where)}: template path '{rel}' must stay inside the templates directory", "no '..' or leading '/'")
             return
-        file = self.templates_dir / rel
         try:
-            source = file.read_text(encoding="utf-8")
+            source = self.session.template_source(self.templates_dir, rel)
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             known = _template_names(self.templates_dir)
             self.fail(where, f"{label(where)}: template '{rel}' not found in {_display_dir(self.templates_dir)}{did_you_mean(rel, known)}")
@@ -557,6 +608,18 @@ class _Checker:
             ids = [str(self.steps[m].get("id")) for m in members if isinstance(self.steps[m], dict)]
             self.fail(edge.path, f"{label(edge.path)}: steps {' -> '.join(repr(s) for s in ids)} can repeat forever: this cycle has no loop step",
                       "go back with a loop step: it has back_to, every and times, so it ends")
+
+
+@lru_cache(maxsize=1024)
+def _duration_problem(text: str) -> str | None:
+    """Why ``text`` is not a duration, or ``None`` (files repeat their waits: parsed once each)."""
+    from cadence import schedule as sched_mod
+
+    try:
+        sched_mod.parse_duration(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _without_echoes(errors: list[CadenceError]) -> list[CadenceError]:

@@ -12,7 +12,8 @@ event's id.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from cadence import client as api
 from cadence import metrics
 from cadence.channels.ids import workflow_of_message_id
 from cadence.channels.signing import lead_of_token
-from cadence.gateway.inbound import Bounce, InboundError, OutOfOffice, Reply, classify
+from cadence.gateway.inbound import Bounce, BouncedRecipient, InboundError, OutOfOffice, Reply, classify
 from cadence.gateway.leads import LeadPort
 from cadence.gateway.quarantine import Quarantine
 from cadence.vocabulary import lead_id_of_workflow
@@ -59,6 +60,8 @@ class Intake:
         self.secret = secret
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.counter = meter.create_counter(metrics.INBOUND) if meter is not None else None
+        self.counts: Counter[str] = Counter()
+        """Outcomes since this process started (``delivered``, ``quarantined``, ``ignored``, ``refused``)."""
 
     async def take(self, raw: bytes, source: str) -> Taken:
         """Give ``raw`` to its lead or keep it (counted in ``cadence_inbound_messages_total``).
@@ -66,10 +69,37 @@ class Intake:
         Raises:
             api.Unreachable: Temporal cannot be reached; nothing was recorded (answer "try again").
         """
-        taken = await self._take(raw, source)
+        try:
+            taken = await self._take(raw, source)
+        except Exception:
+            self.counts["refused"] += 1  # the sender is told to try again
+            raise
+        self.count(taken, source)
+        return taken
+
+    def count(self, taken: Taken, source: str) -> None:
+        """Count what became of one inbound item (here and in ``cadence_inbound_messages_total``)."""
+        self.counts[taken.outcome] += 1
         if self.counter is not None:
             self.counter.add(1, {"outcome": taken.outcome, "kind": taken.kind, "source": metrics.source_label(source)})
-        return taken
+
+    async def deliver(self, lead_id: str, kind: str, data: dict[str, Any], source: str, *,
+                      bounced: Sequence[tuple[str, str]] = ()) -> None:
+        """Give ``lead_id`` the event ``kind`` (``data["event_id"]`` makes a redelivery add nothing).
+
+        ``unsubscribe`` (a complaint too) opts the lead out for good: its address goes on the
+        do-not-contact list. ``bounced`` addresses (with a note) are listed first.
+
+        Raises:
+            api.Unreachable: try again later. api.ActionRefused: the lead cannot take it.
+        """
+        event_id = str(data.get("event_id") or "")
+        for address, note in bounced:
+            await self.leads.suppress(address, "bounced", source_id=event_id, note=note[:200])
+        if kind == "unsubscribe":
+            await self.leads.opt_out(lead_id, event_id=event_id)
+        else:
+            await self.leads.send(lead_id, kind, data, source)
 
     async def _take(self, raw: bytes, source: str) -> Taken:
         try:
@@ -78,22 +108,17 @@ class Intake:
             return self._keep(raw, f"not a message cadence can read: {exc.reason}", source)
         if isinstance(verdict, OutOfOffice) and verdict.evidence.startswith("report-type=disposition-notification"):
             return Taken("ignored", detail="a read receipt")
-        if isinstance(verdict, Bounce) and verdict.severity != "hard":
+        if isinstance(verdict, Bounce) and verdict.severity != "hard" and _gave_up(verdict) is None:
             # A delay notice or a report of delivery: nothing to act on yet (the sender keeps retrying).
             return Taken("ignored", detail="a delay or delivery report, not a bounce")
         lead_id = self._lead_of(verdict)
         if lead_id is None:
             return self._keep(raw, "no lead matches (no cadence Message-ID or token in it)", source)
         kind, data = _event(verdict)
+        bounced = [(r.address, f"lead {lead_id}: {r.status} {r.diagnostic}") for r in verdict.recipients
+                   if r.severity == "hard"] if isinstance(verdict, Bounce) else []
         try:
-            if isinstance(verdict, Bounce):
-                for hard in (r for r in verdict.recipients if r.severity == "hard"):
-                    await self.leads.suppress(hard.address, "bounced", source_id=verdict.message_id,
-                                              note=f"lead {lead_id}: {hard.status} {hard.diagnostic}"[:200])
-            if kind == "unsubscribe":
-                await self.leads.opt_out(lead_id, event_id=verdict.message_id)
-            else:
-                await self.leads.send(lead_id, kind, data, source)
+            await self.deliver(lead_id, kind, data, source, bounced=bounced)
         except api.Unreachable:
             raise
         except api.ActionRefused as exc:
@@ -104,14 +129,7 @@ class Intake:
         ids = list(verdict.thread_ids)
         if isinstance(verdict, Bounce) and verdict.original_message_id:
             ids.insert(0, verdict.original_message_id)
-        for message_id in ids:
-            workflow_id = workflow_of_message_id(message_id)
-            if workflow_id and (lead_id := lead_id_of_workflow(workflow_id)):
-                return lead_id
-        for token in verdict.tokens:
-            if (lead_id := lead_of_token(token, self.secret)) is not None:
-                return lead_id
-        return None
+        return lead_of(ids, verdict.tokens, self.secret)
 
     def _keep(self, raw: bytes, reason: str, source: str) -> Taken:
         self.quarantine.keep(raw, reason, source)
@@ -119,11 +137,33 @@ class Intake:
         return Taken("quarantined", detail=reason)
 
 
+def _gave_up(verdict: Bounce) -> BouncedRecipient | None:
+    """A recipient the sending server stopped trying with a temporary failure (a soft bounce); a
+    ``delayed`` notice is not one: that server is still trying."""
+    return next((r for r in verdict.recipients if r.severity == "soft" and r.action != "delayed"), None)
+
+
+def lead_of(message_ids: Iterable[str], tokens: Iterable[str], secret: str | None) -> str | None:
+    """The lead that cadence's own Message-IDs (first) or a genuine signed token name; ``None``: no lead."""
+    for message_id in message_ids:
+        workflow_id = workflow_of_message_id(message_id)
+        if workflow_id and (lead_id := lead_id_of_workflow(workflow_id)):
+            return lead_id
+    for token in tokens:
+        if (lead_id := lead_of_token(token, secret)) is not None:
+            return lead_id
+    return None
+
+
 def _event(verdict: Reply | OutOfOffice | Bounce) -> tuple[str, dict[str, str]]:
     """The lead event a verdict means, with the message's id as the event id."""
     data = {"event_id": verdict.message_id}
     if isinstance(verdict, Bounce):
-        hard = next(r for r in verdict.recipients if r.severity == "hard")
+        hard = next((r for r in verdict.recipients if r.severity == "hard"), None)
+        if hard is None:  # the sending server gave up for now (4.x.x): the cadence counts these
+            soft = _gave_up(verdict)
+            assert soft is not None
+            return "soft_bounce", {**data, "detail": f"{soft.status} {soft.diagnostic}".strip()[:500]}
         return "bounce", {**data, "detail": f"{hard.status} {hard.diagnostic}".strip()[:500]}
     if isinstance(verdict, OutOfOffice):
         if verdict.evidence.startswith("report-type=feedback-report"):
@@ -133,4 +173,4 @@ def _event(verdict: Reply | OutOfOffice | Bounce) -> tuple[str, dict[str, str]]:
     return "reply", {**data, "detail": (verdict.text or verdict.subject)[:500]}
 
 
-__all__ = ["Intake", "Taken"]
+__all__ = ["Intake", "Taken", "lead_of"]

@@ -59,8 +59,11 @@ async def running(gateway: Gateway, host: str = "127.0.0.1", port: int = 8080,
                                "choose another with --smtp-port") from None
     try:
         async with _http(gateway, host, port) as url:
+            shown = f"[{host}]" if ":" in host else host
+            gateway.listening[:] = [url, *([f"smtp://{shown}:{smtp.sockets[0].getsockname()[1]}"] if smtp else [])]
             yield url
     finally:
+        gateway.listening.clear()
         if smtp is not None:
             smtp.close()
             await smtp.wait_closed()

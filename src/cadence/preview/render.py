@@ -24,6 +24,7 @@ from cadence.channels.letters import address_block, print_document
 from cadence.channels.rendering import render, template_context
 from cadence.channels.requests import EmailRequest, Rendered
 from cadence.channels.settings import ChannelSettings
+from cadence.channels.signing import lead_token
 from cadence.preview.model import Rendering, SampleLead, Touchpoint
 from cadence.preview.walk import Moment
 from cadence.vocabulary import workflow_id_for
@@ -156,7 +157,8 @@ def jinja_line(exc: BaseException, name: str) -> int | None:
 def activity_context(context: Mapping[str, Any], lead: Mapping[str, Any], settings: ChannelSettings) -> dict[str, Any]:
     """The context a task, voicemail or letter activity renders with (``ChannelActivities._context``)."""
     return template_context(context, lead, unsubscribe_url=unsubscribe_url(str(lead.get("id", "")), settings),
-                            sender=settings.sender)
+                            sender=settings.sender,
+                            lead_token=lead_token(str(lead.get("id", "")), settings.unsubscribe_secret))
 
 
 __all__ = ["Failed", "activity_context", "jinja_line", "render_touchpoint"]
