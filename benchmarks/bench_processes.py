@@ -1,7 +1,7 @@
 """Figure 9: touches per second at saturation with 1 and with 2 worker processes against the same kind of server.
 
-Run: ``python benchmarks/bench_processes.py [--leads 400] [--time-scale 40000] [--window 40]``
-(about 3 minutes on 2 cores).
+Run: ``python benchmarks/bench_processes.py [--leads 1500] [--time-scale 400000] [--window 20]``
+(about 2 minutes on 2 cores).
 
 For each process count, on a fresh in-memory dev server: ``cadence worker --processes N`` (the real
 supervisor and its children, as an operator runs it) works the seven-touch cadence for ``--leads``
@@ -86,9 +86,9 @@ async def main_async(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--leads", type=int, default=400, help="leads enrolled at once")
-    parser.add_argument("--time-scale", type=float, default=40_000.0, help="cadence clock speed-up (saturation)")
-    parser.add_argument("--window", type=float, default=40.0, help="seconds measured after the first email")
+    parser.add_argument("--leads", type=int, default=1_500, help="leads enrolled at once")
+    parser.add_argument("--time-scale", type=float, default=400_000.0, help="cadence clock speed-up (saturation)")
+    parser.add_argument("--window", type=float, default=20.0, help="seconds measured after the first email")
     asyncio.run(main_async(parser.parse_args()))
 
 

@@ -393,14 +393,9 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
     kind = EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
     if kind not in ir.SYSTEM_EVENT_KINDS:
         raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.SYSTEM_EVENT_KINDS)}")
-    h = handle(client, lead_id)
     try:
-        status = await _status(client, lead_id)
-        if status is None:
-            raise ActionRefused(f"lead {lead_id} is not enrolled")
-        if status != WorkflowExecutionStatus.RUNNING:
-            raise ActionRefused(f"lead {lead_id} has already ended ({status.name.lower()})")
-        await h.signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
+        # One call: a lead never enrolled or already ended makes the signal fail, and _explain says which.
+        await handle(client, lead_id).signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
     except RPCError as exc:
         if exc.status in _UNREACHABLE:
             raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc}); "

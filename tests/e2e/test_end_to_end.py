@@ -97,7 +97,7 @@ def test_leads_flow_from_csv_to_handoff_and_disqualification(stack: Stack) -> No
     assert any("dana@seller.example" in str(m["To"]) for m in stack.mailbox.messages())  # the dossier
 
     late = stack.cli("event", "E-2", "reply", ok=False)
-    assert late.returncode == 1 and late.stderr.strip() == "error: lead E-2 has already ended (completed)"
+    assert late.returncode == 1 and late.stderr.strip() == "error: lead E-2 has already ended (completed); nothing was recorded"
 
 
 def test_cli_reports_an_unreachable_server_in_one_line(tmp_path: Path) -> None:
