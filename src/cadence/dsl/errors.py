@@ -7,33 +7,35 @@ from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
-class CadenceError:
-    """One problem in a cadence file, with where it is and how to fix it."""
+class _Located:
+    """What errors and warnings share: where in which file, what, and how to fix it."""
 
     file: str
     """Path of the cadence file as given by the user."""
     line: int
-    """1-based line of the offending YAML node (0 when the whole file is concerned)."""
+    """1-based line of the YAML node concerned (0 when the whole file is concerned)."""
     column: int
-    """1-based column of the offending YAML node."""
+    """1-based column of that node."""
     path: str
     """JSON path of the node, like ``$.steps[3].gate[0]``."""
     message: str
     """What is wrong, in words a marketer can act on."""
     hint: str = ""
     """How to fix it, when there is something useful to say."""
-    severity: ClassVar[str] = "error"
-    """``error``: the file cannot be compiled (a class constant, not part of :meth:`to_dict`)."""
+    severity: ClassVar[str] = ""
 
     def render(self) -> str:
-        """Return ``file:line:col: error: message (hint: ...)`` on one line."""
-        text = f"{self.file}:{self.line}:{self.column}: error: {self.message}"
+        """Return ``file:line:col: SEVERITY: message (hint: ...)`` on one line (a warning ends with its ``[id]``)."""
+        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
+        rule = getattr(self, "rule", "")
+        if rule:
+            text += f" [{rule}]"
         return " ".join(text.splitlines())
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the error as JSON-ready data."""
+        """Return it as JSON-ready data."""
         return asdict(self)
 
     def __str__(self) -> str:
@@ -41,7 +43,15 @@ class CadenceError:
 
 
 @dataclass(frozen=True)
-class CadenceWarning:
+class CadenceError(_Located):
+    """One problem in a cadence file, with where it is and how to fix it."""
+
+    severity: ClassVar[str] = "error"
+    """``error``: the file cannot be compiled (a class constant, not part of :meth:`to_dict`)."""
+
+
+@dataclass(frozen=True)
+class CadenceWarning(_Located):
     """Something in a valid cadence file that works against what works in B2B nurture.
 
     The file compiles and runs; the warning says what was found, what is
@@ -49,38 +59,10 @@ class CadenceWarning:
     in the file (``lint: {silence: {ID: "why"}}``).
     """
 
-    file: str
-    """Path of the cadence file as given by the user."""
-    line: int
-    """1-based line of the node the warning is about."""
-    column: int
-    """1-based column of that node."""
-    path: str
-    """JSON path of the node, like ``$.steps[3].email``."""
-    message: str
-    """What was found and what is expected."""
-    hint: str = ""
-    """How to fix it."""
     rule: str = ""
     """The warning's stable id, like ``few-touches``."""
     severity: ClassVar[str] = "warning"
     """``warning``: the file still compiles (a class constant, not part of :meth:`to_dict`)."""
-
-    def render(self) -> str:
-        """Return ``file:line:col: warning: message (hint: ...) [rule]`` on one line."""
-        text = f"{self.file}:{self.line}:{self.column}: warning: {self.message}"
-        if self.hint:
-            text += f" (hint: {self.hint})"
-        if self.rule:
-            text += f" [{self.rule}]"
-        return " ".join(text.splitlines())
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the warning as JSON-ready data."""
-        return asdict(self)
-
-    def __str__(self) -> str:
-        return self.render()
 
 
 class ValidationFailed(Exception):
