@@ -528,7 +528,7 @@ BREAKAGES: list[tuple[str, str, str, str]] = [  # (file, text, replaced by, a pr
      "CADENCE_SMTP_PASSWORD is a secret"),
     ("configmap.yaml", "CADENCE_SMTP_HOST:", "CADENCE_SMTP_HOSTNAME:", "CADENCE_SMTP_HOSTNAME is not a variable"),
     ("configmap.yaml", 'CADENCE_GATEWAY_PORT: "8080"', 'CADENCE_GATEWAY_PORT: "8081"', "ports {'http': 8080"),
-    ("configmap.yaml", 'CADENCE_WORKER_CACHE: "1000"', 'CADENCE_WORKER_CACHE: "3000"', "memory request 384 MiB"),
+    ("configmap.yaml", 'CADENCE_WORKER_CACHE: "1000"', 'CADENCE_WORKER_CACHE: "3000"', "memory request 512 MiB"),
     ("configmap.yaml", 'CADENCE_SMTP_SECURITY: "starttls"', 'CADENCE_SMTP_SECURITY: "ssl"',
      "cadence refuses its settings: CADENCE_SMTP_SECURITY: 'ssl' is not one of none, starttls, tls"),
     ("worker.yaml", "      enableServiceLinks: false\n", "", "Kubernetes would set ['CADENCE_GATEWAY_PORT']"),
