@@ -332,9 +332,14 @@ def _security(raw: object) -> str:
     return text
 
 
+def _is_address(text: str) -> bool:
+    """Whether ``text`` is one email address (``Name <addr>`` allowed) with no line break in it."""
+    return "@" in parseaddr(text)[1] and not any(c in text for c in "\r\n")
+
+
 def _sender(raw: object) -> str:
     text = _text(raw)
-    if "@" not in parseaddr(text)[1] or any(c in text for c in "\r\n"):
+    if not _is_address(text):
         raise _Bad("is not an email address (like 'Dana <dana@example.com>')")
     return text
 
@@ -367,8 +372,6 @@ def _header(raw: object) -> str | None:
 
 
 def _mailboxes(raw: object) -> tuple[tuple[str, str], ...]:
-    from email.utils import parseaddr
-
     if isinstance(raw, dict):
         pairs = [(str(k), v) for k, v in raw.items()]
     elif isinstance(raw, str):
@@ -379,7 +382,7 @@ def _mailboxes(raw: object) -> tuple[tuple[str, str], ...]:
     for name, address in pairs:
         name = name.strip().removeprefix("queue:")
         text = address.strip() if isinstance(address, str) else ""
-        if not name or "@" not in parseaddr(text)[1] or any(c in text for c in "\r\n,"):
+        if not name or "," in text or not _is_address(text):
             raise _Bad("is not NAME=ADDRESS[,NAME=ADDRESS...] (like sales-managers=managers@example.com)")
         found.append((name, text))
     return tuple(found)

@@ -321,3 +321,15 @@ def test_worker_cache_bounds_the_leads_a_worker_keeps_in_memory() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().namespace = "x"  # type: ignore[misc]
+
+
+def test_queue_mailboxes_name_an_address_per_queue_and_refuse_anything_else() -> None:
+    loaded = load_settings(environ={"CADENCE_QUEUE_MAILBOXES": "queue:sales-managers=Managers <managers@example.com>, sdr=sdr@example.com"})
+    assert loaded.queue_mailboxes == (("sales-managers", "Managers <managers@example.com>"), ("sdr", "sdr@example.com"))
+    write(Path("cadence.toml"), '[queue_mailboxes]\nsdr = "sdr@example.com"\n')
+    assert load_settings(environ={}).queue_mailboxes == (("sdr", "sdr@example.com"),)
+    for bad in ("sales-managers", "=a@example.com", "sdr=not-an-address", "sdr=a@example.com\nBcc: x@evil.example"):
+        with pytest.raises(ConfigError) as refused:
+            load_settings(environ={"CADENCE_QUEUE_MAILBOXES": bad})
+        assert str(refused.value) == (f"CADENCE_QUEUE_MAILBOXES: {bad!r} is not NAME=ADDRESS[,NAME=ADDRESS...] "
+                                      "(like sales-managers=managers@example.com)")
