@@ -576,17 +576,42 @@ def open_task_query(assignees: Iterable[str] | None = None) -> str:
     return query
 
 
+STATE_CONCURRENCY = 16
+"""Leads asked for their state at once when a listing needs each one's state."""
+
+
+async def open_task_states(client: Client, assignees: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The state of each running lead with an open call or voicemail task (``assignees``': see
+    :func:`open_task_query`), asked :data:`STATE_CONCURRENCY` at a time.
+
+    Raises:
+        NoWorker: no worker answers. Unreachable: the server does not (a lead that ended between the
+            listing and its query is left out).
+    """
+    try:
+        rows = [row async for row in list_leads(client, open_task_query(assignees))]
+    except RPCError as exc:
+        raise refusal(exc) from None
+    gate = asyncio.Semaphore(STATE_CONCURRENCY)
+
+    async def one(lead_id: str) -> dict[str, Any] | None:
+        async with gate:
+            try:
+                return await state(client, lead_id)
+            except (NoWorker, Unreachable):
+                raise
+            except ActionRefused:
+                return None
+
+    states = await asyncio.gather(*(one(row.lead_id) for row in rows))
+    return [st for st in states if st is not None and st.get("open_task")]
+
+
 async def open_tasks(client: Client, assignee: str | None = None) -> list[dict[str, Any]]:
-    """Open call and voicemail tasks, each with its lead id, from the running leads (``assignee``'s only)."""
-    tasks: list[dict[str, Any]] = []
-    async for row in list_leads(client, open_task_query(None if assignee is None else [assignee])):
-        try:
-            st = await state(client, row.lead_id)
-        except ActionRefused:
-            continue
-        task = st.get("open_task")
-        if task and (assignee is None or task["assignee"] == assignee):
-            tasks.append({**task, "lead_id": row.lead_id, "cadence": row.cadence})
+    """Open call and voicemail tasks, each with its lead id and cadence, soonest due first (``assignee``'s only)."""
+    states = await open_task_states(client, None if assignee is None else [assignee])
+    tasks = [{**st["open_task"], "lead_id": st["lead_id"], "cadence": st["cadence"]} for st in states
+             if assignee is None or st["open_task"]["assignee"] == assignee]
     tasks.sort(key=lambda t: t["due_at"])
     return tasks
 
@@ -606,6 +631,7 @@ async def task(client: Client, task_id: str) -> dict[str, Any]:
 
 
 __all__ = [
+    "STATE_CONCURRENCY",
     "ActionRefused",
     "accept",
     "EnrollResult",
@@ -626,6 +652,7 @@ __all__ = [
     "opt_out",
     "Unreachable",
     "open_task_query",
+    "open_task_states",
     "open_tasks",
     "pause",
     "register_search_attributes",

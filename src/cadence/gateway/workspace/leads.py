@@ -8,19 +8,13 @@ or :class:`cadence.client.NoWorker` when nobody can answer now.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from temporalio.service import RPCError
-
 from cadence import client as api
 from cadence import ir
 from cadence.gateway.leads import LeadPort
-
-STATE_CONCURRENCY = 16
-"""State queries in flight at once while the queue page gathers open tasks."""
 
 
 @dataclass(frozen=True)
@@ -71,25 +65,7 @@ class TemporalLeads:
 
     async def open_tasks(self, assignees: Collection[str] | None = None) -> list[dict[str, Any]]:
         """See :meth:`WorkspaceLeads.open_tasks`: one visibility query by assignee, then each listed lead's state."""
-        client = await self.port.client()
-        query = api.open_task_query(assignees)
-        try:
-            rows = [row async for row in api.list_leads(client, query)]
-        except RPCError as exc:
-            raise api.refusal(exc) from None
-        gate = asyncio.Semaphore(STATE_CONCURRENCY)
-
-        async def one(lead_id: str) -> dict[str, Any] | None:
-            async with gate:
-                try:
-                    return await api.state(client, lead_id)
-                except api.NoWorker:
-                    raise
-                except api.ActionRefused:
-                    return None  # ended between the list and the query
-
-        states = await asyncio.gather(*(one(row.lead_id) for row in rows))
-        return [st for st in states if st is not None and st.get("open_task")]
+        return await api.open_task_states(await self.port.client(), assignees)
 
     async def state(self, lead_id: str) -> dict[str, Any]:
         """See :meth:`WorkspaceLeads.state`."""
@@ -134,4 +110,4 @@ class TemporalLeads:
         return result.message
 
 
-__all__ = ["STATE_CONCURRENCY", "CadenceTerms", "TemporalLeads", "WorkspaceLeads"]
+__all__ = ["CadenceTerms", "TemporalLeads", "WorkspaceLeads"]
