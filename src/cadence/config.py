@@ -38,6 +38,8 @@ SECRETS: frozenset[str] = frozenset({"api_key", "smtp_password", "unsubscribe_se
 """Settings read from the environment only and masked in :meth:`Settings.describe`."""
 SMTP_SECURITY: tuple[str, ...] = ("none", "starttls", "tls")
 """``none`` (plain, local relays), ``starttls`` (upgrade, port 587), ``tls`` (implicit TLS, port 465)."""
+SMTP_SERVICES: tuple[str, ...] = ("none", "sendgrid", "postmark", "mailgun")
+"""Email services whose custom-argument header cadence can fill (``smtp_service``)."""
 MASK = "****"
 
 _SMTP_DEFAULT_PORTS = {"none": 1025, "starttls": 587, "tls": 465}
@@ -92,6 +94,10 @@ class Settings:
     """SMTP password; ``CADENCE_SMTP_PASSWORD`` only."""
     smtp_timeout: float = 30.0
     """Seconds for connecting to the SMTP server and for each SMTP command."""
+    smtp_service: str = "none"
+    """The email service behind the SMTP server, one of :data:`SMTP_SERVICES`: each email then carries the
+    lead's token in that service's custom-argument header, which the service echoes in its webhooks, so a
+    bounce or opt-out it reports finds its lead even where it rewrote the Message-ID."""
     sender: str = "Cadence <cadence@localhost>"
     """``From`` of emails whose step names no sender (``Name <addr>`` allowed)."""
     message_id_domain: str = "cadence.local"
@@ -332,6 +338,13 @@ def _security(raw: object) -> str:
     return text
 
 
+def _service(raw: object) -> str:
+    text = _text(raw).lower()
+    if text not in SMTP_SERVICES:
+        raise _Bad(f"is not one of {', '.join(SMTP_SERVICES)}")
+    return text
+
+
 def _is_address(text: str) -> bool:
     """Whether ``text`` is one email address (``Name <addr>`` allowed) with no line break in it."""
     return "@" in parseaddr(text)[1] and not any(c in text for c in "\r\n")
@@ -482,6 +495,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "smtp_username": _optional_text,
     "smtp_password": _optional_text,
     "smtp_timeout": _positive,
+    "smtp_service": _service,
     "sender": _sender,
     "message_id_domain": _domain,
     "unsubscribe_url": _url,
@@ -628,6 +642,7 @@ __all__ = [
     "FIELDS",
     "SECRETS",
     "SMTP_SECURITY",
+    "SMTP_SERVICES",
     "Settings",
     "config_path",
     "load_settings",

@@ -167,12 +167,14 @@ async def test_a_signed_sendgrid_batch_bounces_opts_out_ignores_and_quarantines(
     ]
     answer = await door.http.post("/webhooks/sendgrid", **sendgrid(batch))
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"events": 5, "delivered": 2, "quarantined": 1, "ignored": 2}
+    assert answer.json() == {"events": 5, "delivered": 3, "quarantined": 1, "ignored": 1}
     assert door.leads.calls == [
         ("suppress", "robin@prospect.example", "bounced", "sendgrid:ev-bounce-1"),
         ("send", "L-1", "bounce", {"event_id": "sendgrid:ev-bounce-1", "detail": "5.1.1 550 5.1.1 The email account "
                                    "that you tried to reach does not exist"}, "sendgrid"),
         ("opt_out", "L-2", "sendgrid:ev-spam-1"),
+        # A block is a soft bounce: counted by the lead, the address not listed.
+        ("send", "L-1", "soft_bounce", {"event_id": "sendgrid:ev-blocked", "detail": "SendGrid bounce"}, "sendgrid"),
     ]
     [kept] = door.quarantined()
     assert (kept["source"], kept["reason"]) == (
@@ -180,7 +182,7 @@ async def test_a_signed_sendgrid_batch_bounces_opts_out_ignores_and_quarantines(
     assert json.loads((door.quarantine / kept["file"]).read_bytes())["sg_event_id"] == "ev-stranger"
     # SendGrid's retry of the same batch gives the leads the same event ids: their histories add nothing.
     again = await door.http.post("/webhooks/sendgrid", **sendgrid(batch))
-    assert again.status_code == 200 and door.leads.calls[3:] == door.leads.calls[:3]
+    assert again.status_code == 200 and door.leads.calls[4:] == door.leads.calls[:4]
     assert len(door.quarantined()) == 1
 
 
@@ -240,14 +242,18 @@ async def test_postmark_records_find_their_lead_by_metadata_or_the_returned_mess
               "Recipient": "sam@prospect.example", "Origin": "Recipient", "SuppressSending": True,
               "SuppressionReason": "ManualSuppression", "Metadata": {"cadence_token": lead_token("L-2", SECRET)}}
     assert (await door.http.post("/webhooks/postmark", json=change, auth=auth)).json()["delivered"] == 1
-    soft = postmark_bounce("SoftBounce", Metadata={"cadence_token": lead_token("L-1", SECRET)})
-    assert (await door.http.post("/webhooks/postmark", json=soft, auth=auth)).json()["ignored"] == 1
+    soft = postmark_bounce("SoftBounce", ID=88, Metadata={"cadence_token": lead_token("L-1", SECRET)})
+    assert (await door.http.post("/webhooks/postmark", json=soft, auth=auth)).json()["delivered"] == 1
+    delay = postmark_bounce("Transient", ID=89, Metadata={"cadence_token": lead_token("L-1", SECRET)})
+    assert (await door.http.post("/webhooks/postmark", json=delay, auth=auth)).json()["ignored"] == 1
     assert door.leads.calls == [
         ("suppress", "robin@prospect.example", "bounced", "postmark:Bounce:4323372036854775807"),
         ("send", "L-1", "bounce", {"event_id": "postmark:Bounce:4323372036854775807",
                                    "detail": "HardBounce The server was unable to deliver"}, "postmark"),
         ("opt_out", "L-1", "postmark:SpamComplaint:77"),
         ("opt_out", "L-2", "postmark:SubscriptionChange:m-1:2027-02-03T15:00:00Z"),
+        ("send", "L-1", "soft_bounce", {"event_id": "postmark:Bounce:88",
+                                        "detail": "SoftBounce The server was unable to deliver"}, "postmark"),
     ]
 
 
@@ -302,6 +308,13 @@ async def test_a_mailgun_retry_after_a_503_is_not_a_replay(door: Door) -> None:
     temporary = await door.http.post("/webhooks/mailgun", **mailgun(mailgun_failure("temporary", "mg-3"),
                                                                        token="g" * 50))
     assert temporary.json() == {"events": 1, "delivered": 0, "quarantined": 0, "ignored": 1}
+    # Retried until Mailgun gave the message up: a soft bounce for the lead, the address not listed.
+    gave_up = await door.http.post("/webhooks/mailgun", **mailgun(
+        mailgun_failure("permanent", "mg-4", reason="old", **{"delivery-status": {"code": 421, "message": ""}}),
+        token="h" * 50))
+    assert gave_up.json()["delivered"] == 1
+    assert door.leads.calls[1:] == [("send", "L-1", "soft_bounce", {"event_id": "mailgun:mg-4", "detail": "421"},
+                                     "mailgun")]
 
 
 # ------------------------------------------------------------------ Calendly

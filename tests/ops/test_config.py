@@ -97,8 +97,10 @@ def test_channel_only_settings() -> None:
     s = load_settings(environ={
         "CADENCE_SMTP_TIMEOUT": "5", "CADENCE_WEBHOOK_TIMEOUT": "2.5", "CADENCE_UNSUBSCRIBE_URL": "https://example.com/u",
         "CADENCE_UNSUBSCRIBE_SECRET": " s3cret ", "CADENCE_MESSAGE_ID_DOMAIN": "mail.seller.example",
+        "CADENCE_SMTP_SERVICE": "SendGrid",
     })
-    assert (s.smtp_timeout, s.webhook_timeout) == (5.0, 2.5)
+    assert (s.smtp_timeout, s.webhook_timeout, s.smtp_service) == (5.0, 2.5, "sendgrid")
+    assert Settings().smtp_service == "none"
     assert (s.unsubscribe_url, s.message_id_domain) == ("https://example.com/u", "mail.seller.example")
     assert s.unsubscribe_secret == " s3cret "  # secrets are taken verbatim
     assert {key: source for key, _, source in s.describe()}["smtp_timeout"] == "CADENCE_SMTP_TIMEOUT"
@@ -207,6 +209,7 @@ def test_bad_environment_values(env: dict[str, str], message: str) -> None:
     ("worker_cache = 2.5", "cadence.toml: worker_cache: 2.5 is not a whole number >= 0"),
     ('unsubscribe_url = ""', "cadence.toml: unsubscribe_url: '' must not be empty"),
     ("smtp_timeout = 0", "cadence.toml: smtp_timeout: 0 is not a positive number"),
+    ('smtp_service = "ses"', "cadence.toml: smtp_service: 'ses' is not one of none, sendgrid, postmark, mailgun"),
     ('message_id_domain = "cadence_local"',
      "cadence.toml: message_id_domain: 'cadence_local' is not a domain name (like mail.example.com)"),
     ("handoff_providers = [\"crm\", 3]",

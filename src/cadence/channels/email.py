@@ -27,6 +27,7 @@ from cadence.channels.htmltext import html_to_text
 from cadence.channels.ids import message_id_for
 from cadence.channels.rendering import render, render_text, template_context
 from cadence.channels.requests import EmailRequest
+from cadence.channels.service_tags import service_headers
 from cadence.channels.settings import ChannelSettings
 from cadence.channels.signing import lead_token, signature
 
@@ -150,8 +151,8 @@ def build_email(req: EmailRequest, settings: ChannelSettings, *, now: datetime |
         raise ApplicationError(f"message id {message_id[:80]!r} is not <local@domain>", type="InvalidMessageId",
                                non_retryable=True)
     unsub = unsubscribe_url(lead_id, settings)
-    ctx = template_context(req.context, req.lead, unsubscribe_url=unsub, sender=str(sender),
-                           lead_token=lead_token(lead_id, settings.unsubscribe_secret))
+    token = lead_token(lead_id, settings.unsubscribe_secret)
+    ctx = template_context(req.context, req.lead, unsubscribe_url=unsub, sender=str(sender), lead_token=token)
     html = render(req.body, ctx)
     subject = one_line(render_text(req.subject, ctx, name=f"{req.body.path} (subject)"))
 
@@ -167,7 +168,9 @@ def build_email(req: EmailRequest, settings: ChannelSettings, *, now: datetime |
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["X-Cadence-Lead"] = header_id(lead_id)
     # Returned with a bounce even where a provider rewrote the Message-ID: the gateway finds the lead by it.
-    msg["X-Cadence-Token"] = lead_token(lead_id, settings.unsubscribe_secret)
+    msg["X-Cadence-Token"] = token
+    for name, value in service_headers(settings.smtp_service, token):
+        msg[name] = value
     msg["X-Cadence-Step"] = header_id(req.step_id)
     if req.variant:
         msg["X-Cadence-Variant"] = header_id(req.variant)

@@ -37,6 +37,8 @@ class ChannelSettings:
     """SMTP password; never written to files or logs."""
     smtp_timeout: float = _DEFAULTS.smtp_timeout
     """Seconds for connecting and for each SMTP command."""
+    smtp_service: str = _DEFAULTS.smtp_service
+    """One of :data:`cadence.config.SMTP_SERVICES`: whose custom-argument header carries the lead token."""
     sender: str = _DEFAULTS.sender
     """``From`` of emails whose step names no sender (``Name <addr>`` allowed)."""
     message_id_domain: str = _DEFAULTS.message_id_domain

@@ -7,13 +7,16 @@ minutes from its clock and a token it has already taken within that window
 (a replay); the token is remembered only once the event was taken, so
 Mailgun's retry after a 503 is no replay. The lead is found by the
 ``Message-ID`` cadence gave the email (Mailgun echoes it in
-``message.headers.message-id``) or a ``cadence_token`` user variable (send
-with ``X-Mailgun-Variables: {"cadence_token": "<token>"}``).
+``message.headers.message-id``) or a ``cadence_token`` user variable (cadence
+sends ``X-Mailgun-Variables: {"cadence_token":"<token>"}`` when ``smtp_service``
+is ``mailgun``).
 
 =========================================================  =================================
 Mailgun event                                              lead event
 =========================================================  =================================
 ``failed``, ``severity: permanent``                        ``bounce`` (address listed)
+``failed``, permanent, ``reason: old`` or ``espblock``     ``soft_bounce`` (Mailgun gave the message
+                                                           up; the address is not known bad)
 ``failed`` for a suppressed unsubscribe or complaint       ``unsubscribe``
 ``complained``, ``unsubscribed``                           ``unsubscribe`` (the lead is opted out)
 ``failed``, ``severity: temporary``; anything else         ignored
@@ -28,6 +31,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cadence.channels.service_tags import TOKEN_KEY
 from cadence.gateway.webhooks.delivery import ProviderEvent, angle, answer, door_off, event_id
 from cadence.gateway.webhooks.verify import (
     Refused,
@@ -43,8 +47,8 @@ from cadence.gateway.webhooks.verify import (
 SOURCE = "mailgun"
 MAX_BODY = 1024 * 1024
 """Mailgun posts one event per request."""
-TOKEN_KEY = "cadence_token"
-"""The user variable (``X-Mailgun-Variables``) that carries a lead token."""
+GAVE_UP = frozenset({"old", "espblock"})
+"""Permanent-failure reasons about the message, not the address: retried too long, or blocked by the receiver."""
 
 
 async def mailgun_events(request: Request) -> Response:
@@ -125,6 +129,8 @@ def _meaning(name: str, severity: str, reason: str) -> tuple[str | None, str]:
             return None, "a temporary failure: Mailgun keeps trying"
         if reason in ("suppress-unsubscribe", "suppress-complaint"):
             return "unsubscribe", ""
+        if reason in GAVE_UP:
+            return "soft_bounce", ""
         return "bounce", ""
     return None, f"nothing to act on ({name or 'no event name'})"
 

@@ -8,9 +8,10 @@ timestamp, so a captured request could be sent again: every event carries
 Postmark's id, so a replay adds nothing to the lead's history.
 
 Postmark's own ``MessageID`` is not cadence's; the lead is found by a
-``cadence_token`` metadata value (send with the header
-``X-PM-Metadata-cadence_token: <token>``), or by cadence's Message-ID or
-``X-Cadence-Token`` in the returned message when "include bounce content" is on.
+``cadence_token`` metadata value (cadence sends the header
+``X-PM-Metadata-cadence_token: <token>`` when ``smtp_service`` is ``postmark``),
+or by cadence's Message-ID or ``X-Cadence-Token`` in the returned message when
+"include bounce content" is on.
 
 ==========================================================  ====================================
 Postmark record                                             lead event
@@ -21,7 +22,9 @@ Postmark record                                             lead event
 ``SpamComplaint``
 ``SubscriptionChange`` suppressing (``HardBounce``)         ``bounce`` (address listed)
 ``SubscriptionChange`` suppressing (complaint, manual)      ``unsubscribe``
-other bounce types (soft, transient, auto-responder ...),   ignored
+``Bounce`` of type ``SoftBounce``, ``DnsError``, ``Blocked``  ``soft_bounce`` (counted; the cadence's
+                                                            ``inbound.soft_bounces`` of them are a bounce)
+other bounce types (transient delays, auto-responder ...),  ignored
 ``Delivery``, ``Open``, ``Click``, reactivations
 ==========================================================  ====================================
 """
@@ -35,17 +38,18 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cadence.channels.service_tags import TOKEN_KEY
 from cadence.gateway.webhooks.delivery import ProviderEvent, answer, door_off, event_id
 from cadence.gateway.webhooks.verify import Refused, basic_auth_ok, json_body, read_body, text
 
 SOURCE = "postmark"
 MAX_BODY = 1024 * 1024
 """Postmark posts one record per request; the bounce content it may include is the largest part."""
-TOKEN_KEY = "cadence_token"
-"""The metadata key (``X-PM-Metadata-cadence_token``) that carries a lead token."""
 HARD = frozenset({"HardBounce", "BadEmailAddress", "ManuallyDeactivated"})
 """Bounce types after which Postmark sends to the address no more."""
 OPT_OUT = frozenset({"SpamComplaint", "Unsubscribe"})
+SOFT = frozenset({"SoftBounce", "DnsError", "Blocked"})
+"""Bounce types after which this message was given up, though the address may work another day."""
 
 _MESSAGE_ID = re.compile(r"<[^<>\s@]{1,500}@[^<>\s@]{1,255}>")
 _TOKEN = re.compile(r"^X-Cadence-Token:[ \t]*([a-z2-7]+-[0-9a-f]{20})\s*$", re.IGNORECASE | re.MULTILINE)
@@ -105,7 +109,9 @@ def _meaning(record_type: str, record: dict[str, Any]) -> tuple[str | None, str]
             return "bounce", ""
         if bounce_type in OPT_OUT:
             return "unsubscribe", ""
-        return None, f"a {bounce_type or 'untyped'} bounce: nothing to act on (not a hard bounce)"
+        if bounce_type in SOFT:
+            return "soft_bounce", ""
+        return None, f"a {bounce_type or 'untyped'} bounce: nothing to act on (neither hard nor soft)"
     if record_type == "SubscriptionChange":
         if record.get("SuppressSending") is not True:
             return None, "a reactivation: cadence lifts no opt-out by itself (cadence suppress remove)"

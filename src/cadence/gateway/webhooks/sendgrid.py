@@ -5,18 +5,21 @@ signature in ``X-Twilio-Email-Event-Webhook-Signature`` and the timestamp in
 ``X-Twilio-Email-Event-Webhook-Timestamp``; the gateway verifies it with the
 public key set as ``sendgrid_verification_key`` before it reads the batch.
 Each event is matched by ``smtp-id`` (the Message-ID cadence gave the email,
-which SendGrid echoes) or a ``cadence_token`` custom argument.
+which SendGrid echoes) or a ``cadence_token`` custom argument (cadence sends it
+in ``X-SMTPAPI`` when ``smtp_service`` is ``sendgrid``).
 
 ========================================  ==========================================
 SendGrid event                            lead event
 ========================================  ==========================================
 ``bounce`` (``type: bounce``)             ``bounce`` (address listed)
-``bounce`` (``type: blocked``)            ignored: a soft bounce, SendGrid retries
+``bounce`` (``type: blocked``)            ``soft_bounce`` (counted; the cadence's
+                                          ``inbound.soft_bounces`` of them are a bounce)
 ``dropped`` (bounced or invalid address)  ``bounce`` (address listed)
 ``dropped`` (unsubscribed or complained)  ``unsubscribe``
 ``spamreport``                            ``unsubscribe`` (the lead is opted out)
 ``unsubscribe``, ``group_unsubscribe``    ``unsubscribe``
-anything else (delivered, open, ...)      ignored
+``deferred``; anything else (delivered,   ignored (SendGrid is still trying, or
+open, ...)                                nothing to act on)
 ========================================  ==========================================
 """
 
@@ -28,6 +31,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from cadence.channels.service_tags import TOKEN_KEY
 from cadence.gateway.webhooks.delivery import ProviderEvent, angle, answer, door_off, event_id
 from cadence.gateway.webhooks.verify import Refused, ecdsa_ok, fresh, json_body, public_key, read_body, text
 
@@ -36,8 +40,6 @@ SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
 MAX_EVENTS = 10_000
 """Most events read from one batch (SendGrid sends up to about a thousand)."""
-TOKEN_ARG = "cadence_token"
-"""The custom argument (``unique_args``) that may carry a lead token; SendGrid echoes it in every event."""
 
 
 async def sendgrid_events(request: Request) -> Response:
@@ -74,7 +76,7 @@ def event(item: dict[str, Any]) -> ProviderEvent:
     name = text(item.get("event"), 40)
     reason = text(item.get("reason"))
     kind, why = _meaning(name, text(item.get("type"), 40).lower(), reason.lower())
-    token = item.get(TOKEN_ARG)
+    token = item.get(TOKEN_KEY)
     return ProviderEvent(
         source=SOURCE, event_id=event_id(SOURCE, item.get("sg_event_id"), item), kind=kind, why=why,
         message_ids=tuple(filter(None, [angle(item.get("smtp-id"))])),
@@ -86,9 +88,8 @@ def event(item: dict[str, Any]) -> ProviderEvent:
 
 def _meaning(name: str, bounce_type: str, reason: str) -> tuple[str | None, str]:
     if name == "bounce":
-        if bounce_type == "blocked":
-            return None, "a soft bounce (blocked): SendGrid keeps trying"
-        return "bounce", ""
+        # A block is about this message (content, reputation), not the address: SendGrid gives it up.
+        return ("soft_bounce" if bounce_type == "blocked" else "bounce"), ""
     if name == "dropped":
         if "unsubscribe" in reason or "spam" in reason:
             return "unsubscribe", ""
