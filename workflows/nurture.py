@@ -89,6 +89,13 @@ class NurtureWorkflow:
             self.engine = eng.Engine(self.plan, eng.LeadState.from_dict(inp.state), wf_id)
         # The engine asks where a change decides; a lead from before the change answers no on replay.
         self.engine.runs = self._patched
+        # The SDK holds the run's input as long as the lead stays cached. The parsed plan is shared by
+        # every lead on its version and the lead and its state now live in the engine: empty the input's
+        # copies (the parts the engine took stay), or each cached lead keeps a second plan and history.
+        inp.plan.clear()
+        inp.lead.clear()
+        if inp.state is not None:
+            inp.state.clear()
         self.woken = False
         self.resting = False
         """Whether the main loop waits (between decisions): a migration moves the lead only then."""
