@@ -37,6 +37,7 @@ from temporalio.service import RPCStatusCode
 
 from cadence import ir, suppression, utc, visibility
 from cadence import vocabulary as vocab
+from cadence.contacts import ContactKeys
 from cadence.errors import Refusal
 from cadence.lead import Lead
 from cadence.messages import (
@@ -68,6 +69,7 @@ _INDEXED = {
     "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
     "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
     "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
 }
 
 
@@ -116,8 +118,8 @@ class EnrollResult:
     """The started workflow, when this call started it."""
 
 
-def _initial_attributes(plan: ir.Plan, lead: Lead) -> TypedSearchAttributes:
-    values = {
+def _initial_attributes(plan: ir.Plan, lead: Lead, contacts: ContactKeys | None) -> TypedSearchAttributes:
+    values: dict[str, Any] = {
         visibility.NAME: plan.name,
         visibility.VERSION: plan.short_version,
         visibility.STAGE: vocab.PREQUALIFY,
@@ -126,6 +128,8 @@ def _initial_attributes(plan: ir.Plan, lead: Lead) -> TypedSearchAttributes:
     }
     if lead.fields.get("owner"):
         values[visibility.OWNER] = str(lead.fields["owner"])
+    if contacts is not None and (found := contacts.of_lead(lead.fields)):
+        values[visibility.CONTACT_KEYS] = list(found)
     keys = visibility.keys()
     return TypedSearchAttributes([SearchAttributePair(keys[name], value) for name, value in values.items()])
 
@@ -155,6 +159,7 @@ async def enroll(
     history_limit: int | None = None,
     cadence_now: datetime | None = None,
     suppressed: dict[str, suppression.Suppressed] | None = None,
+    contacts: ContactKeys | None = None,
 ) -> EnrollResult:
     """Start ``lead``'s nurture on ``plan``; a lead already enrolled is reported, never duplicated, and a lead
     whose address is on the do-not-contact list is rejected.
@@ -167,6 +172,8 @@ async def enroll(
             their start instant with it; default: the server's clock.
         suppressed: the do-not-contact list as :func:`cadence.suppression.snapshot` read it (many
             leads at once); default: the lead's address is looked up.
+        contacts: when given (``inbound_match_sender``), the lead's address is published as its keyed
+            digest, so the gateway can find the lead by who writes.
     """
     email = str(lead.fields.get("email") or "")
     if email:
@@ -190,7 +197,7 @@ async def enroll(
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=_initial_attributes(plan, lead),
+            search_attributes=_initial_attributes(plan, lead, contacts),
             memo={"source": lead.fields.get("source", "marketing"), "campaign": lead.fields.get("campaign", ""),
                   "deal_size": lead.fields.get("deal_size"), "owner": lead.fields.get("owner", ""),
                   "cadence": plan.name},
@@ -212,12 +219,14 @@ async def enroll_many(
     concurrency: int = 64,
     enrolled_by: str = "",
     on_result: Callable[[EnrollResult], None] | None = None,
+    contacts: ContactKeys | None = None,
 ) -> list[EnrollResult]:
     """Enroll many leads with bounded concurrency.
 
     Args:
         leads: ``(line, lead)`` pairs; a string instead of a lead is a rejection message.
         on_result: called once per lead as it completes (progress bars, rejects files).
+        contacts: see :func:`enroll`.
     """
     plan_data = ir.plan_to_wire(plan)
     suppressed = await suppression.snapshot(client)
@@ -236,7 +245,8 @@ async def enroll_many(
                 done(EnrollResult("", "rejected", lead, line))
                 continue
             result = await enroll(client, plan, lead, task_queue=task_queue, time_scale=time_scale,
-                                  enrolled_by=enrolled_by, plan_data=plan_data, suppressed=suppressed)
+                                  enrolled_by=enrolled_by, plan_data=plan_data, suppressed=suppressed,
+                                  contacts=contacts)
             done(EnrollResult(result.lead_id, result.status, result.message, line))
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, concurrency))]
@@ -450,6 +460,17 @@ async def started_input(client: Client, lead_id: str, *, first_run: bool = False
     return None
 
 
+async def leads_by_contact(client: Client, key: str, *, limit: int = 10) -> list[str]:
+    """Running leads whose address has the contact key ``key`` (:mod:`cadence.contacts`), at most ``limit``."""
+    query = (f"WorkflowType = '{WORKFLOW_NAME}' AND ExecutionStatus = 'Running' "
+             f"AND {visibility.CONTACT_KEYS} = '{visibility.quote(key)}'")
+    found: list[str] = []
+    async for execution in client.list_workflows(query, limit=limit):
+        if lead_id := vocab.lead_id_of_workflow(execution.id):
+            found.append(lead_id)
+    return found
+
+
 async def enrolled_lead(client: Client, lead_id: str) -> dict[str, Any] | None:
     """The lead record its latest run started with (no worker needed); ``None`` when never enrolled.
 
@@ -641,6 +662,7 @@ __all__ = [
     "enroll_many",
     "force_handoff",
     "enrolled_lead",
+    "leads_by_contact",
     "refusal",
     "started_input",
     "lead_id_of_task",

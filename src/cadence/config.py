@@ -113,6 +113,10 @@ class Settings:
     """HTTP port of ``cadence gateway`` (the unsubscribe links' default address)."""
     gateway_smtp_port: int = 2525
     """Port of the gateway's inbound SMTP listener (replies, bounces, out-of-office); 0 turns it off."""
+    inbound_match_sender: bool = False
+    """Find the lead of an inbound message by its sender's address when neither cadence's Message-IDs nor
+    its token name one. Enrollment then gives each lead a keyed digest of its address
+    (``CadenceContactKeys``; :mod:`cadence.contacts`): leads enrolled before it was on are not found so."""
     inbound_token: str | None = field(default=None, repr=False)
     """Bearer token ``POST /inbound/mime`` requires (an MTA or a provider's inbound-parse webhook);
     ``CADENCE_INBOUND_TOKEN`` only. Unset: that endpoint is off. ``GET /status`` wants it too when set."""
@@ -503,6 +507,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "metrics_address": _optional_address,
     "gateway_port": _port,
     "gateway_smtp_port": _port_or_off,
+    "inbound_match_sender": _bool,
     "inbound_token": _optional_text,
     "events_secret": _optional_text,
     "sendgrid_verification_key": _ecdsa_public_key,

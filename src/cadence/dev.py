@@ -128,6 +128,7 @@ class DevStack:
 
     async def _demo(self, client: Any) -> None:
         from cadence import client as api
+        from cadence.contacts import ContactKeys
         from cadence.demo import DemoActor, demo_leads
         from cadence.dsl.compiler import compile_file
         from cadence.dsl.errors import ValidationFailed
@@ -147,7 +148,8 @@ class DevStack:
                 continue
             batch = [(i, parse_lead({**lead, "id": f"{lead['id']}-{index + 1}"})) for i, lead in enumerate(leads, 1)]
             results = await api.enroll_many(client, plan, batch, task_queue=self.settings.task_queue,
-                                            time_scale=self.time_scale, enrolled_by="demo")
+                                            time_scale=self.time_scale, enrolled_by="demo",
+                                            contacts=ContactKeys.configured(self.settings))
             counts = {s: sum(1 for r in results if r.status == s) for s in ("enrolled", "already_enrolled")}
             self.echo(f"demo: {plan.name}: {counts['enrolled']} leads enrolled, {counts['already_enrolled']} already there "
                       f"(clock x{self.time_scale:g})")

@@ -34,6 +34,9 @@ OPEN_TASK = "CadenceOpenTask"
 TASK_ASSIGNEE = "CadenceTaskAssignee"
 """Who the open task waits for (a rep's name, ``queue:NAME``), empty when none is open: a rep's queue is
 one visibility query, not a look at every lead."""
+CONTACT_KEYS = "CadenceContactKeys"
+"""Keyed digests of the lead's addresses (:mod:`cadence.contacts`), set at enrollment only where
+``inbound_match_sender`` is on: the gateway finds a lead by who writes without any address stored here."""
 
 ACTIVE = "active"
 """``CadenceOutcome`` of a lead being worked."""
@@ -55,6 +58,9 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     SOURCE: "Keyword",
     OPEN_TASK: "Keyword",
     TASK_ASSIGNEE: "Keyword",
+    # A list (a lead may have several addresses) and not one more Keyword: the dev server's SQLite
+    # visibility holds ten custom Keyword attributes, and the nine above use all but one.
+    CONTACT_KEYS: "KeywordList",
 }
 """Attribute name -> Temporal type (as ``temporal server start-dev --search-attribute`` spells it)."""
 
@@ -72,7 +78,8 @@ def keys() -> dict[str, Any]:
         from temporalio.common import SearchAttributeKey
 
         factories = {"Keyword": SearchAttributeKey.for_keyword, "Int": SearchAttributeKey.for_int,
-                     "Datetime": SearchAttributeKey.for_datetime}
+                     "Datetime": SearchAttributeKey.for_datetime,
+                     "KeywordList": SearchAttributeKey.for_keyword_list}
         _KEYS.update({name: factories[kind](name) for name, kind in SEARCH_ATTRIBUTES.items()})
     return _KEYS
 
@@ -97,6 +104,7 @@ def leads_query(workflow_type: str, **equal: str | None) -> str:
 __all__ = [
     "ACTIVE",
     "AWAITING_ACCEPTANCE",
+    "CONTACT_KEYS",
     "LATEST_RUN",
     "PAUSED",
     "NAME",

@@ -1,26 +1,32 @@
 """The gateway as a process (issue #15): one-click unsubscribe from the link in the email a lead received,
-through a real HTTP client and a real browser, on the dev server with a worker."""
+through a real HTTP client and a real browser, and a reply found by its sender's address, on the dev server
+with a worker."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from cadence.contacts import ContactKeys
 from tests.e2e.conftest import Stack, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 SLOW = Path(__file__).parent / "cadences" / "e2e-slow.yaml"
+INBOUND_TOKEN = "e2e-inbound-token"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory.mktemp("gateway"), gateway=True) as running:
+    with running_stack(tmp_path_factory.mktemp("gateway"), gateway=True,
+                       extra_env={"CADENCE_INBOUND_MATCH_SENDER": "true", "CADENCE_INBOUND_TOKEN": INBOUND_TOKEN}) as running:
         yield running
 
 
@@ -110,3 +116,48 @@ def test_a_person_unsubscribes_in_a_browser(stack: Stack, browser: Any) -> None:
         page.close()
     ended = stack.poll(lambda st: st["status"] == "ended", "status", "U-2")
     assert ended["outcome"]["reason"] == "opted_out"
+
+
+def _contact_keys(stack: Stack, lead_id: str) -> list[str]:
+    """The lead's ``CadenceContactKeys`` as visibility stores them."""
+    from temporalio.client import Client
+
+    async def read() -> list[str]:
+        client = await Client.connect(stack.env["CADENCE_TEMPORAL_ADDRESS"])
+        described = await client.get_workflow_handle(f"lead-{lead_id}").describe()
+        return next((list(p.value) for p in described.typed_search_attributes
+                     if p.key.name == "CadenceContactKeys"), [])
+
+    # A thread of its own: the browser test's playwright keeps an event loop on this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
+def _inbound(stack: Stack, raw: bytes) -> Any:
+    taken = httpx.post(f"{stack.gateway_url}/inbound/mime", content=raw,
+                       headers={"Authorization": f"Bearer {INBOUND_TOKEN}"}, timeout=30)
+    assert taken.status_code == 200, taken.text
+    return taken.json()
+
+
+def test_a_reply_that_lost_its_thread_finds_its_lead_by_the_senders_address(stack: Stack) -> None:
+    _enrolled_and_emailed(stack, "M-1")
+    # Visibility holds a keyed digest of the address (the workers' and gateway's signing key), not the address.
+    assert _contact_keys(stack, "M-1") == [ContactKeys(stack.env["CADENCE_UNSUBSCRIBE_SECRET"]).of_address(
+        "m-1@buyer.example")]
+    fresh = (b"From: Mia <M-1@Buyer.example>\r\nTo: dana@seller.example\r\nSubject: a question\r\n"
+             b"Message-ID: <q-1@buyer.example>\r\n\r\nWhat would it cost for 40 seats?\r\n")
+    assert _inbound(stack, fresh) == {"outcome": "delivered", "lead_id": "M-1", "kind": "reply", "detail": None}
+    replied = stack.poll(lambda st: st["engagement"]["replies"] == 1, "status", "M-1")
+    assert [(h["detail"], h["by"]) for h in replied["history"] if h["outcome"] == "reply"] == [
+        ("What would it cost for 40 seats?", "http")]
+
+    # A second running lead with the same address: the gateway does not guess between them.
+    twin = stack.tmp / "m-2.json"
+    twin.write_text('{"id": "M-2", "first_name": "Mia", "email": "m-1@buyer.example"}')
+    stack.cli("enroll", "--cadence", str(SLOW), str(twin))
+    stack.poll(lambda st: st["touches"] == 1, "status", "M-2")
+    again = _inbound(stack, fresh.replace(b"<q-1@", b"<q-2@"))
+    assert again["outcome"] == "quarantined"
+    assert re.fullmatch(r"2 running leads have the sender's address \((M-2, M-1|M-1, M-2)\): route it with cadence "
+                        r"event", again["detail"]), again["detail"]

@@ -21,7 +21,8 @@ from tests.conftest import free_port
 
 TYPES = {"Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, "Int": IndexedValueType.INDEXED_VALUE_TYPE_INT,
          "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, "Text": IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-         "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE, "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL}
+         "Double": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE, "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+         "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST}
 
 
 @pytest.fixture

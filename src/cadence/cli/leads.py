@@ -93,6 +93,7 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from cadence.client import EnrollResult, enroll_many, register_search_attributes
+    from cadence.contacts import ContactKeys
     from cadence.sources import parse_mapping, read_leads
 
     settings = _settings()
@@ -119,7 +120,8 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
                 progress.advance(bar)
 
             await enroll_many(client, plan, records, task_queue=settings.task_queue, time_scale=scale,
-                              concurrency=concurrency, enrolled_by="cli", on_result=on_result)
+                              concurrency=concurrency, enrolled_by="cli", on_result=on_result,
+                              contacts=ContactKeys.configured(settings))
 
     _run(work)
     if rejected:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from cadence.contacts import ContactKeys
 from cadence.gateway import unsubscribe, webhooks, workspace
 from cadence.gateway.intake import Intake
 from cadence.gateway.leads import LeadPort
@@ -34,6 +35,8 @@ class GatewayOptions:
     """Where inbound items that match no lead are kept for a person to route."""
     inbound_token: str | None = field(default=None, repr=False)
     """Bearer token of ``POST /inbound/mime``; ``None``: that endpoint is off."""
+    match_sender: bool = False
+    """Find the lead of an inbound message by its sender's address as a last resort (:mod:`cadence.contacts`)."""
     users_file: Path = Path(".cadence/users.json")
     """The workspace's people (names, roles, queues, password hashes)."""
     auth_header: str | None = None
@@ -57,7 +60,7 @@ class GatewayOptions:
     def from_settings(cls, settings: Settings) -> GatewayOptions:
         """The gateway's options from cadence's settings (the quarantine under ``state_dir``)."""
         return cls(unsubscribe_secret=settings.unsubscribe_secret, quarantine_dir=settings.state_dir / "quarantine",
-                   inbound_token=settings.inbound_token,
+                   inbound_token=settings.inbound_token, match_sender=settings.inbound_match_sender,
                    users_file=settings.users_file or settings.state_dir / "users.json",
                    auth_header=settings.auth_header, workspace_secret=settings.workspace_secret,
                    public_url=settings.public_url, events_secret=settings.events_secret,
@@ -85,8 +88,9 @@ class Gateway:
     """When this process's gateway was made (``GET /status`` counts since then)."""
 
     def __post_init__(self) -> None:
+        contacts = ContactKeys(self.options.unsubscribe_secret) if self.options.match_sender else None
         self.intake = Intake(self.leads, Quarantine(self.options.quarantine_dir), self.options.unsubscribe_secret,
-                             clock=self.clock, meter=self.meter)
+                             clock=self.clock, meter=self.meter, contacts=contacts)
 
 
 async def health(request: Request) -> Response:

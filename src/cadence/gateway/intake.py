@@ -2,7 +2,9 @@
 
 Used by the SMTP listener and by ``POST /inbound/mime`` alike. Matching, in
 order: the thread's Message-IDs against cadence's own (a bounce: the returned
-message's), then a signed cadence token in the message. What matches no lead,
+message's), then a signed cadence token in the message, then (only where
+``inbound_match_sender`` is on) the one running lead with the sender's address
+(a bounce: the failed recipient's). What matches no lead,
 or a lead that can no longer take it, is kept in the quarantine for a person
 (``cadence event`` routes it); nothing is dropped except receipts, which carry
 nothing to act on. The same message twice adds nothing: its Message-ID is the
@@ -22,6 +24,7 @@ from cadence import client as api
 from cadence import metrics
 from cadence.channels.ids import workflow_of_message_id
 from cadence.channels.signing import lead_of_token
+from cadence.contacts import ContactKeys
 from cadence.gateway.inbound import Bounce, BouncedRecipient, InboundError, OutOfOffice, Reply, classify
 from cadence.gateway.leads import LeadPort
 from cadence.gateway.quarantine import Quarantine
@@ -51,11 +54,14 @@ class Intake:
         secret: the signing secret of cadence's tokens (``unsubscribe_secret``).
         clock: the current instant (return dates like "back on 14 January" are read against it);
             default: the wall clock.
+        contacts: the keys of leads' addresses, when a message may be matched by its sender's.
     """
 
     def __init__(self, leads: LeadPort, quarantine: Quarantine, secret: str | None,
-                 clock: Callable[[], datetime] | None = None, meter: Any = None) -> None:
+                 clock: Callable[[], datetime] | None = None, meter: Any = None,
+                 contacts: ContactKeys | None = None) -> None:
         self.leads = leads
+        self.contacts = contacts
         self.quarantine = quarantine
         self.secret = secret
         self.clock = clock or (lambda: datetime.now(timezone.utc))
@@ -112,6 +118,10 @@ class Intake:
             # A delay notice or a report of delivery: nothing to act on yet (the sender keeps retrying).
             return Taken("ignored", detail="a delay or delivery report, not a bounce")
         lead_id = self._lead_of(verdict)
+        if lead_id is None and self.contacts is not None:
+            lead_id, unmatched = await self._lead_by_address(verdict, self.contacts)
+            if lead_id is None:
+                return self._keep(raw, unmatched, source)
         if lead_id is None:
             return self._keep(raw, "no lead matches (no cadence Message-ID or token in it)", source)
         kind, data = _event(verdict)
@@ -130,6 +140,27 @@ class Intake:
         if isinstance(verdict, Bounce) and verdict.original_message_id:
             ids.insert(0, verdict.original_message_id)
         return lead_of(ids, verdict.tokens, self.secret)
+
+    async def _lead_by_address(self, verdict: Reply | OutOfOffice | Bounce,
+                               contacts: ContactKeys) -> tuple[str | None, str]:
+        """The one running lead with the sender's address (a bounce: a failed recipient's), or why none.
+
+        Raises:
+            api.Unreachable: visibility cannot be asked now.
+        """
+        if isinstance(verdict, Bounce):
+            addresses = [r.address for r in verdict.recipients if r.address]
+        else:
+            addresses = [verdict.sender] if verdict.sender else []
+        for address in dict.fromkeys(a.lower() for a in addresses):
+            found = await self.leads.by_contact(contacts.of_address(address))
+            if len(found) == 1:
+                return found[0], ""
+            if found:
+                shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+                return None, (f"{len(found)} running leads have the sender's address ({shown}): "
+                              "route it with cadence event")
+        return None, "no lead matches (no cadence Message-ID or token in it, nor a running lead with its address)"
 
     def _keep(self, raw: bytes, reason: str, source: str) -> Taken:
         self.quarantine.keep(raw, reason, source)

@@ -80,6 +80,14 @@ class LeadPort:
         """
         await self._use(lambda client: api.send_event(client, lead_id, kind, data, source=source))
 
+    async def by_contact(self, key: str) -> list[str]:
+        """See :func:`cadence.client.leads_by_contact` (running leads with that address key).
+
+        Raises:
+            api.Unreachable: try again later.
+        """
+        return await self._use(lambda client: api.leads_by_contact(client, key))
+
     async def opt_out(self, lead_id: str, event_id: str) -> str:
         """See :func:`cadence.client.opt_out` (the address listed for good, a running nurture told).
 
