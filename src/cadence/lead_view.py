@@ -17,7 +17,8 @@ from cadence.vocabulary import DISQUALIFIED
 
 
 def attribute_values(engine: Engine, next_action_at: datetime | None) -> dict[str, Any]:
-    """Values of :data:`cadence.visibility.SEARCH_ATTRIBUTES`; ``None`` or ``""`` means unset.
+    """Values of :data:`cadence.visibility.SEARCH_ATTRIBUTES` (all but those enrollment alone sets,
+    :data:`~cadence.visibility.ENROLLMENT_ONLY`); ``None`` or ``""`` means unset.
 
     Args:
         engine: the lead's engine.

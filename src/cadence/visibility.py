@@ -63,6 +63,8 @@ SEARCH_ATTRIBUTES: dict[str, str] = {
     CONTACT_KEYS: "KeywordList",
 }
 """Attribute name -> Temporal type (as ``temporal server start-dev --search-attribute`` spells it)."""
+ENROLLMENT_ONLY: frozenset[str] = frozenset({CONTACT_KEYS})
+"""Attributes set when a lead is enrolled and never upserted by its workflow (they outlive continue-as-new)."""
 
 LATEST_RUN = "ExecutionStatus != 'ContinuedAsNew'"
 """Visibility clause every listing of leads adds: a lead that continued as new (a track switch, a
@@ -105,6 +107,7 @@ __all__ = [
     "ACTIVE",
     "AWAITING_ACCEPTANCE",
     "CONTACT_KEYS",
+    "ENROLLMENT_ONLY",
     "LATEST_RUN",
     "PAUSED",
     "NAME",

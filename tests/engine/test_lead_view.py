@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from cadence import lead_view
 from cadence.engine import Engine
-from cadence.visibility import SEARCH_ATTRIBUTES
+from cadence.visibility import ENROLLMENT_ONLY, SEARCH_ATTRIBUTES
 from tests.engine.plans import email, end, make_plan
 from tests.engine.test_engine import LEAD, T0, run
 
@@ -17,7 +17,7 @@ def test_a_waiting_lead_shows_its_next_action_and_no_personal_data():
     engine.touch_done(touch, T0)
     engine.next_command(T0)  # now waiting 3 days
     values = lead_view.attribute_values(engine, T0 + timedelta(days=3))
-    assert set(values) == set(SEARCH_ATTRIBUTES)
+    assert set(values) == set(SEARCH_ATTRIBUTES) - ENROLLMENT_ONLY
     assert values["CadenceNextActionAt"] == T0 + timedelta(days=3)
     assert (values["CadenceOutcome"], values["CadenceReason"], values["CadenceTouches"]) == ("active", "", 1)
     assert (values["CadenceOwner"], values["CadenceSource"]) == ("dana", "marketing")
