@@ -10,8 +10,9 @@ deterministic: the time is an argument.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cadence import ir, scoring, templating, utc
@@ -33,32 +34,51 @@ def prequal_values(plan: ir.Plan, lead: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def condition_values(plan: ir.Plan, state: LeadState, now: datetime) -> dict[str, Any]:
-    """Values of :data:`cadence.context.CONDITION_NAMES` at ``now``."""
-    st = state
-    qualified = scoring.qualified(plan.qualification, st.qualification)
-    started = utc.parse(st.started_at)
-    touches = sum(st.touches_by_channel.values())
-    eng = st.engagement
-    return {
-        "lead": dict(st.lead),
-        "lists": _lists(plan),
-        "qualified": qualified,
-        "qualified_count": len(qualified),
-        "qualification": {k: v["value"] for k, v in st.qualification.items()},
-        "missing": scoring.missing(plan.qualification, st.qualification),
-        "score": scoring.score(plan.qualification, st.qualification),
-        "engaged": bool(eng["replies"] or eng["connected_calls"] or eng["callbacks"] or eng["meetings"]),
-        "engagement": dict(eng),
-        "replies": eng["replies"],
-        "meetings": eng["meetings"],
-        "connected_calls": eng["connected_calls"],
-        "touches": touches,
-        "touches_by_channel": dict(st.touches_by_channel),
-        "days": max(0, (now - started).days),
-        "last_outcome": st.last_outcome,
-        "stage": st.stage,
-    }
+def condition_values(plan: ir.Plan, state: LeadState, now: datetime,
+                     names: Collection[str] | None = None) -> dict[str, Any]:
+    """Values of :data:`cadence.context.CONDITION_NAMES` at ``now``.
+
+    Args:
+        plan: the lead's plan.
+        state: the lead's state.
+        now: cadence time.
+        names: only these variables (what the conditions read, :func:`cadence.templating.condition_names`);
+            ``None``: all of them. A condition gets the same values either way.
+    """
+    builders = _CONDITION_VALUES.items() if names is None else _builders(frozenset(names))
+    return {name: value(plan, state, now) for name, value in builders}
+
+
+@lru_cache(maxsize=256)
+def _builders(names: frozenset[str]) -> tuple[tuple[str, _Builder], ...]:
+    return tuple((name, value) for name, value in _CONDITION_VALUES.items() if name in names)
+
+
+def _engaged(eng: dict[str, int]) -> bool:
+    return bool(eng["replies"] or eng["connected_calls"] or eng["callbacks"] or eng["meetings"])
+
+
+_Builder = Callable[[ir.Plan, "LeadState", datetime], Any]
+_CONDITION_VALUES: dict[str, _Builder] = {
+    "lead": lambda plan, st, now: dict(st.lead),
+    "lists": lambda plan, st, now: _lists(plan),
+    "qualified": lambda plan, st, now: scoring.qualified(plan.qualification, st.qualification),
+    "qualified_count": lambda plan, st, now: len(scoring.qualified(plan.qualification, st.qualification)),
+    "qualification": lambda plan, st, now: {k: v["value"] for k, v in st.qualification.items()},
+    "missing": lambda plan, st, now: scoring.missing(plan.qualification, st.qualification),
+    "score": lambda plan, st, now: scoring.score(plan.qualification, st.qualification),
+    "engaged": lambda plan, st, now: _engaged(st.engagement),
+    "engagement": lambda plan, st, now: dict(st.engagement),
+    "replies": lambda plan, st, now: st.engagement["replies"],
+    "meetings": lambda plan, st, now: st.engagement["meetings"],
+    "connected_calls": lambda plan, st, now: st.engagement["connected_calls"],
+    "touches": lambda plan, st, now: sum(st.touches_by_channel.values()),
+    "touches_by_channel": lambda plan, st, now: dict(st.touches_by_channel),
+    "days": lambda plan, st, now: max(0, (now - utc.parse(st.started_at)).days),
+    "last_outcome": lambda plan, st, now: st.last_outcome,
+    "stage": lambda plan, st, now: st.stage,
+}
+"""How each condition variable is computed, in the order the context lists them."""
 
 
 def template_values(plan: ir.Plan, state: LeadState, now: datetime, step_id: str, iteration: int,

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 from typing import Any, Literal
 
@@ -145,10 +145,20 @@ class Engine:
         self.plan = plan
         self.state = state
         self.workflow_id = workflow_id
-        self._sales = SalesAcceptance(self)
         self.runs: Callable[[str], bool] = lambda change: True
         """Whether this lead runs the interpreter change ``change`` (an id of ``workflows.nurture.PATCHES``).
         Asked only where the change decides; the workflow answers for leads that ran before it."""
+        # Derived values asked for at every decision, each kept with what it was derived from.
+        self._tz_of: tuple[ir.Schedule, Any, str] | None = None
+        self._touch_numbers_of: tuple[ir.Plan, dict[str, str]] | None = None
+        self._texts: tuple[datetime | None, str, datetime | None, str] = (None, "", None, "")
+        self._parsed: tuple[str, datetime] | None = None
+
+    @property
+    def _sales(self) -> SalesAcceptance:
+        # Made when asked (it keeps nothing but the engine): an engine that held it would be a reference
+        # cycle, freed only by the cycle collector, not as soon as it is dropped.
+        return SalesAcceptance(self)
 
     # -- construction ------------------------------------------------------
     @classmethod
@@ -202,7 +212,7 @@ class Engine:
         if st.phase == "acceptance":
             return self._sales.decide(now)
         if st.phase in ("waiting", "loop_wait", "window", "task_open"):
-            until = utc.parse(st.wait_until) if st.wait_until else now
+            until = self._instant(st.wait_until) if st.wait_until else now
             if now < until:
                 return Wait(until, self._wait_summary(until), business_days=self._task_in_business_days())
             if st.phase == "waiting":
@@ -227,13 +237,13 @@ class Engine:
             away = utc.parse(st.away_until) if st.away_until else None
             if away is not None and now < away:
                 back = schedule.next_window_start(self.plan.schedule, self.tz, away)
-                st.phase, st.wait_until = "window", utc.iso(back)
+                self._rest("window", back)
                 return Wait(back, f"out of office: {step.kind} {step.id} at {schedule.describe(back, self.tz)}",
                             window=True)
             if st.phase == "enter":
                 start = schedule.next_window_start(self.plan.schedule, self.tz, now)
                 if start > now:
-                    st.phase, st.wait_until = "window", utc.iso(start)
+                    self._rest("window", start)
                     return Wait(start, f"waiting for the send window: {step.kind} {step.id} at {schedule.describe(start, self.tz)}",
                                 window=True)
                 st.phase = "touch"
@@ -248,12 +258,12 @@ class Engine:
                 return self._apply(step.then, now, f"loop {step.id} finished after {step.times} rounds")
             st.loops[step.id] = done + 1
             until = schedule.add_duration(self.plan.schedule, self.tz, now, step.every)
-            st.phase, st.wait_until = "loop_wait", utc.iso(until)
+            self._rest("loop_wait", until)
             return Wait(until, f"round {done + 1}/{step.times} of {step.id}: {self._wait_summary(until, step.every)}",
                         business_days=step.every.unit == "business_days")
         if isinstance(step, ir.WaitStep):
             until = schedule.add_duration(self.plan.schedule, self.tz, now, step.duration)
-            st.phase, st.wait_until = "waiting", utc.iso(until)
+            self._rest("waiting", until)
             return Wait(until, self._wait_summary(until, step.duration), business_days=step.duration.unit == "business_days")
         if isinstance(step, ir.ActionStep):
             return self._apply(step.action, now, f"step {step.id}")
@@ -319,14 +329,14 @@ class Engine:
             "kind": command.channel,
             "step": command.step_id,
             "assignee": command.assignee,
-            "due_at": utc.iso(command.due_at),
-            "opened_at": utc.iso(now),
+            "due_at": self._iso(command.due_at),
+            "opened_at": self._iso(now),
             "brief": brief,
             "outcomes": list(command.outcomes),
         }
-        st.phase, st.wait_until = "task_open", utc.iso(command.due_at)
+        self._rest("task_open", command.due_at)
         self._history(now, "task", channel=command.channel, step=command.step_id, outcome="opened",
-                      by=command.assignee, detail=f"task {command.task_id} due {utc.iso(command.due_at)}")
+                      by=command.assignee, detail=f"task {command.task_id} due {self._iso(command.due_at)}")
 
     def _task_missed(self, now: datetime) -> Command | None:
         st = self.state
@@ -636,14 +646,18 @@ class Engine:
             ended = vocab.HANDED_OFF if command.deliver else vocab.ACCEPTED
         self._enter_stage(ended, now, command.reason, vocab.ACCEPTED if ended == vocab.ACCEPTED else "")
         st.status, st.phase, st.open_task, st.next_action = "ended", "ended", None, None
-        st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": utc.iso(now), "by": command.by}
+        st.outcome = {"kind": command.outcome, "reason": command.reason, "to": command.to, "at": self._iso(now), "by": command.by}
         self._history(now, "stage", outcome=command.outcome, detail=f"{command.reason} {detail}".strip(), by=command.by)
 
     # -- views ------------------------------------------------------------------
     @property
     def tz(self) -> str:
         """The lead's time zone for this plan's schedule."""
-        return schedule.resolve_timezone(self.plan.schedule, self.state.lead.get("timezone"))
+        plan_schedule, field_value = self.plan.schedule, self.state.lead.get("timezone")
+        known = self._tz_of
+        if known is None or known[0] is not plan_schedule or known[1] != field_value:
+            known = self._tz_of = (plan_schedule, field_value, schedule.resolve_timezone(plan_schedule, field_value))
+        return known[2]
 
     def qualified(self) -> list[str]:
         """Captured attributes, in the cadence's order."""
@@ -695,9 +709,9 @@ class Engine:
     def _remember(self, command: Command, now: datetime) -> Command:
         st = self.state
         if isinstance(command, Wait):
-            st.next_action = None if command.until is None else {"what": command.summary, "at": utc.iso(command.until)}
+            st.next_action = None if command.until is None else {"what": command.summary, "at": self._iso(command.until)}
         elif isinstance(command, (Touch, OpenTask)):
-            st.next_action = {"what": command.summary, "at": utc.iso(now)}
+            st.next_action = {"what": command.summary, "at": self._iso(now)}
         return command
 
     def _current(self) -> ir.Step:
@@ -712,14 +726,43 @@ class Engine:
         self.state.visits[step_id] = self.state.visits.get(step_id, 0) + 1
 
     def _touch_number(self, step_id: str) -> str:
-        touches = [s.id for s in self.plan.steps if s.kind in ir.TOUCH_KINDS]
-        return f"{touches.index(step_id) + 1}/{len(touches)}"
+        known = self._touch_numbers_of
+        if known is None or known[0] is not self.plan:
+            touches = [s.id for s in self.plan.steps if s.kind in ir.TOUCH_KINDS]
+            numbers = {step: f"{n}/{len(touches)}" for n, step in enumerate(touches, 1)}
+            known = self._touch_numbers_of = (self.plan, numbers)
+        return known[1][step_id]
+
+    def _iso(self, when: datetime) -> str:
+        """:func:`cadence.utc.iso` of ``when``; one decision writes the same two instants (now, the wait's end) often."""
+        memo = self._texts
+        if memo[0] is when:
+            return memo[1]
+        if memo[2] is when:
+            return memo[3]
+        text = utc.iso(when)
+        self._texts = (when, text, memo[0], memo[1])
+        return text
+
+    def _rest(self, phase: str, until: datetime) -> None:
+        """Enter ``phase``, which lasts until ``until`` (kept as text in the state, and read back at every decision)."""
+        text = self._iso(until)
+        self.state.phase, self.state.wait_until = phase, text
+        if until.tzinfo is UTC and not until.fold:
+            self._parsed = (text, until)  # what parsing the text gives back
+
+    def _instant(self, text: str) -> datetime:
+        """:func:`cadence.utc.parse` of ``text``; a lead reads its wait's end at every decision while it waits."""
+        known = self._parsed
+        if known is None or known[0] != text:
+            known = self._parsed = (text, utc.parse(text))
+        return known[1]
 
     def _after_step(self, step: ir.Step, now: datetime) -> None:
         wait = getattr(step, "wait", None)
         if wait is not None and wait.amount > 0:
             until = schedule.add_duration(self.plan.schedule, self.tz, now, wait)
-            self.state.phase, self.state.wait_until = "waiting", utc.iso(until)
+            self._rest("waiting", until)
         else:
             self._advance(now)
         return None
@@ -772,7 +815,8 @@ class Engine:
         raise EngineError(f"unknown action {action!r}")
 
     def _gate(self, step: ir.GateStep, now: datetime) -> Command | None:
-        ctx = self.condition_context(now)
+        names = templating.condition_names(*[rule.condition for rule in step.rules if rule.condition is not None])
+        ctx = context_values.condition_values(self.plan, self.state, now, names)
         for index, rule in enumerate(step.rules):
             if rule.condition is None or self._holds(rule.condition, ctx, now, step.id):
                 label = "else" if rule.condition is None else f"rule {index + 1}: {rule.condition}"
@@ -807,11 +851,7 @@ class Engine:
         return last.template, last.subject, last.name
 
     def _assignee(self, assignee: str) -> str:
-        if assignee == "owner":
-            return str(self.state.lead.get("owner") or "queue:unassigned")
-        if assignee.startswith("rep:"):
-            return assignee[4:]
-        return assignee
+        return assignee_for(assignee, self.state.lead)
 
     def _render_assignee(self, to: str, now: datetime) -> str:
         if "{" not in to:
@@ -834,11 +874,11 @@ class Engine:
 
     def _learn(self, learned: dict[str, str], by: str, now: datetime) -> None:
         for name, value in learned.items():
-            self.state.qualification[name] = {"value": value.strip(), "by": by, "at": utc.iso(now)}
+            self.state.qualification[name] = {"value": value.strip(), "by": by, "at": self._iso(now)}
 
     def _history(self, now: datetime, kind: str, *, channel: str | None = None, step: str = "", outcome: str = "",
                  notes: str = "", by: str = "", detail: str = "") -> None:
-        self.state.history.append({"at": utc.iso(now), "kind": kind, "channel": channel, "step": step,
+        self.state.history.append({"at": self._iso(now), "kind": kind, "channel": channel, "step": step,
                                    "outcome": outcome, "notes": notes, "by": by, "detail": detail})
 
     def _enter_stage(self, stage: str, now: datetime, why: str, answer: str = "") -> None:
@@ -849,14 +889,14 @@ class Engine:
             return
         self._close_stage(now)
         st.stage = stage
-        entry: dict[str, Any] = {"stage": stage, "entered_at": utc.iso(now), "left_at": None, "why": why}
+        entry: dict[str, Any] = {"stage": stage, "entered_at": self._iso(now), "left_at": None, "why": why}
         if answer:
             entry["answer"] = answer
         st.stages.append(entry)
 
     def _close_stage(self, now: datetime) -> None:
         if self.state.stages and self.state.stages[-1]["left_at"] is None and self.state.status != "ended":
-            self.state.stages[-1]["left_at"] = utc.iso(now)
+            self.state.stages[-1]["left_at"] = self._iso(now)
 
     def _task_in_business_days(self) -> bool:
         """Whether the open task's due time counts business days (``False`` when no task is open)."""
@@ -872,6 +912,15 @@ class Engine:
             return f"waiting for the outcome of {st.open_task['kind']} task {st.open_task['step']} until {schedule.describe(until, self.tz)}"
         what = f"{duration} " if duration is not None else ""
         return f"waiting {what}until {schedule.describe(until, self.tz)}"
+
+
+def assignee_for(assignee: str, lead: Mapping[str, Any]) -> str:
+    """Who works a task of a step whose ``assignee`` is ``assignee`` (``owner``, ``rep:NAME``, ``queue:NAME``) for ``lead``."""
+    if assignee == "owner":
+        return str(lead.get("owner") or "queue:unassigned")
+    if assignee.startswith("rep:"):
+        return assignee[4:]
+    return assignee
 
 
 def _shown(text: str) -> str:
@@ -891,4 +940,5 @@ __all__ = [
     "SwitchTrack",
     "Touch",
     "Wait",
+    "assignee_for",
 ]

@@ -66,6 +66,15 @@ _SEARCH_DAYS = 800
 """How far ahead a send window or business day is looked for before giving up."""
 _UTC = timezone.utc
 _ONE_DAY = timedelta(days=1)
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_INSTANTS_CACHED = 16384
+"""Local (day, time, zone) readings whose UTC instants are kept."""
+_CALENDARS_KEPT = 64
+"""Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
+_DESCRIPTIONS_CACHED = 4096
+"""Instants shown to people (waits of leads in one zone often end at the same opening) kept as text."""
+"""Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
 
 
 # ---------------------------------------------------------------- parsing
@@ -198,6 +207,8 @@ def resolve_timezone(schedule: Schedule, lead_timezone: str | None) -> str:
 
 
 def _utc(at: datetime) -> datetime:
+    if at.tzinfo is _UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"{at.isoformat()} has no time zone; schedule math needs aware datetimes")
     return at.astimezone(_UTC)
@@ -207,20 +218,22 @@ def _local(at: datetime, tz: str) -> datetime:
     return _utc(at).astimezone(zoneinfo.ZoneInfo(tz))
 
 
-def _instants(day: date, clock: time, tz: str) -> list[datetime]:
+@functools.lru_cache(maxsize=_INSTANTS_CACHED)
+def _instants(day: date, clock: time, tz: str) -> tuple[datetime, ...]:
     """UTC instants at which the local wall clock of ``tz`` reads ``day clock``.
 
     Two for a repeated (fall-back) time, one usually, and for a time skipped by
-    a spring-forward gap the first instant after the gap.
+    a spring-forward gap the first instant after the gap. Memoized: leads of one
+    zone keep asking for the same openings and the same local times.
     """
     zone = zoneinfo.ZoneInfo(tz)
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=zone, fold=0).astimezone(_UTC)
     second = naive.replace(tzinfo=zone, fold=1).astimezone(_UTC)
     if first.astimezone(zone).replace(tzinfo=None) == naive:
-        return sorted({first, second})
+        return tuple(sorted({first, second}))
     # In a gap fold=1 maps before the transition and fold=0 after it.
-    return [_transition(second, first, zone)]
+    return (_transition(second, first, zone),)
 
 
 def _transition(before: datetime, after: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -241,18 +254,74 @@ def _to_utc(day: date, clock: time, tz: str) -> datetime:
     return _instants(day, clock, tz)[0]
 
 
-def _clock(text: str) -> timedelta:
+def _seconds(text: str) -> int:
+    """``HH:MM`` as seconds after midnight."""
     hours, minutes = (int(p) for p in text.split(":"))
-    return timedelta(hours=hours, minutes=minutes)
+    return hours * 3600 + minutes * 60
 
 
-def _since_midnight(local: datetime) -> timedelta:
-    return timedelta(hours=local.hour, minutes=local.minute, seconds=local.second, microseconds=local.microsecond)
+class _Calendar:
+    """A schedule's send window and holidays in the form the arithmetic asks them (built once per schedule)."""
+
+    __slots__ = ("business_days", "closing", "holidays", "hours", "opening", "opening_time")
+
+    def __init__(self, schedule: Schedule) -> None:
+        hours = schedule.business_hours
+        # A holiday text that is not exactly a date's ISO form never matched a date before either.
+        self.holidays: frozenset[date] = frozenset(
+            d for d in map(_iso_date, schedule.holidays) if d is not None)
+        """Dates on which no touch lands."""
+        self.hours: frozenset[int] | None = frozenset(hours.days) if hours else None
+        """Weekdays of the send window (``None``: no business hours, any time)."""
+        self.business_days: frozenset[int] = self.hours if self.hours is not None else frozenset(_WEEKDAYS)
+        """Weekdays counted as business days."""
+        self.opening: int = _seconds(hours.start) if hours else 0
+        """Seconds after local midnight at which the window opens."""
+        self.closing: int = _seconds(hours.end) if hours else 86400
+        """Seconds after local midnight at which it closes (excluded)."""
+        self.opening_time: time = time(self.opening // 3600, self.opening // 60 % 60)
+        """:attr:`opening` as a local time."""
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() in self.business_days and day not in self.holidays
+
+    def allows(self, local: datetime) -> bool:
+        """Whether the local wall-clock instant ``local`` is inside the send window (``[opening, closing)``)."""
+        if local.date() in self.holidays:
+            return False
+        if self.hours is None:
+            return True
+        # Whole seconds decide: the window's bounds are whole minutes.
+        clock = local.hour * 3600 + local.minute * 60 + local.second
+        return local.weekday() in self.hours and self.opening <= clock < self.closing
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        day = date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return day if day.isoformat() == text else None
+
+
+_CALENDARS: dict[int, tuple[Schedule, _Calendar]] = {}
+
+
+def _calendar(schedule: Schedule) -> _Calendar:
+    """The :class:`_Calendar` of ``schedule``, kept by identity (hashing a schedule hashes all its holidays)."""
+    hit = _CALENDARS.get(id(schedule))
+    if hit is not None and hit[0] is schedule:
+        return hit[1]
+    if len(_CALENDARS) >= _CALENDARS_KEPT:
+        _CALENDARS.clear()
+    calendar = _Calendar(schedule)
+    # The entry holds the schedule, so its id cannot be reused while it is kept.
+    _CALENDARS[id(schedule)] = (schedule, calendar)
+    return calendar
 
 
 def _is_business_day(schedule: Schedule, day: date) -> bool:
-    days = schedule.business_hours.days if schedule.business_hours else _WEEKDAYS
-    return day.weekday() in days and day.isoformat() not in schedule.holidays
+    return _calendar(schedule).is_business_day(day)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -286,7 +355,7 @@ def add_duration(schedule: Schedule, tz: str, start: datetime, duration: Duratio
     if duration.unit == "hours":
         return start + timedelta(hours=duration.amount)
     local = _local(start, tz)
-    clock = local.time().replace(tzinfo=None)
+    clock = local.time()  # naive, the fold kept
     if duration.unit in ("days", "weeks"):
         days = duration.amount * (7 if duration.unit == "weeks" else 1)
         return _to_utc(local.date() + timedelta(days=days), clock, tz)
@@ -307,7 +376,7 @@ def subtract_duration(schedule: Schedule, tz: str, end: datetime, duration: Dura
     if duration.unit == "hours":
         return end - timedelta(hours=duration.amount)
     local = _local(end, tz)
-    clock = local.time().replace(tzinfo=None)
+    clock = local.time()  # naive, the fold kept
     if duration.unit in ("days", "weeks"):
         days = duration.amount * (7 if duration.unit == "weeks" else 1)
         return _to_utc(local.date() - timedelta(days=days), clock, tz)
@@ -323,12 +392,13 @@ def subtract_duration(schedule: Schedule, tz: str, end: datetime, duration: Dura
 
 
 def _business_day_after(schedule: Schedule, day: date, count: int) -> date:
+    is_business_day = _calendar(schedule).is_business_day
     limit = day + timedelta(days=count * 7 + _SEARCH_DAYS)
     while count > 0:
         day += _ONE_DAY
         if day > limit:
             raise ValueError("no business day found within two years; check the holidays and business hours")
-        if _is_business_day(schedule, day):
+        if is_business_day(day):
             count -= 1
     return day
 
@@ -353,13 +423,7 @@ def in_window(schedule: Schedule, tz: str, at: datetime) -> bool:
 
     Business hours are ``[start, end)`` on the local wall clock of ``tz``.
     """
-    local = _local(at, tz)
-    if local.date().isoformat() in schedule.holidays:
-        return False
-    hours = schedule.business_hours
-    if hours is None:
-        return True
-    return local.weekday() in hours.days and _clock(hours.start) <= _since_midnight(local) < _clock(hours.end)
+    return _calendar(schedule).allows(_local(at, tz))
 
 
 def next_window_start(schedule: Schedule, tz: str, at: datetime) -> datetime:
@@ -375,23 +439,18 @@ def next_window_start(schedule: Schedule, tz: str, at: datetime) -> datetime:
         ValueError: when no window opens within about two years.
     """
     at = _utc(at)
-    if in_window(schedule, tz, at):
+    calendar, zone = _calendar(schedule), zoneinfo.ZoneInfo(tz)
+    local = at.astimezone(zone)
+    if calendar.allows(local):
         return at
-    hours = schedule.business_hours
-    opening = _clock(hours.start) if hours else timedelta(0)
-    day = _local(at, tz).date()
+    day = local.date()
     for _ in range(_SEARCH_DAYS):
-        if day.isoformat() not in schedule.holidays and (hours is None or day.weekday() in hours.days):
-            for candidate in _instants(day, _time(opening), tz):
-                if candidate >= at and in_window(schedule, tz, candidate):
+        if day not in calendar.holidays and (calendar.hours is None or day.weekday() in calendar.hours):
+            for candidate in _instants(day, calendar.opening_time, tz):
+                if candidate >= at and calendar.allows(candidate.astimezone(zone)):
                     return candidate
         day += _ONE_DAY
     raise ValueError("no send window opens within two years; check the holidays and business hours")
-
-
-def _time(offset: timedelta) -> time:
-    minutes = int(offset.total_seconds()) // 60
-    return time(minutes // 60, minutes % 60)
 
 
 # ---------------------------------------------------------------- display
@@ -399,8 +458,20 @@ def _time(offset: timedelta) -> time:
 
 def describe(at: datetime, tz: str) -> str:
     """A short local time for people, like ``Tue 3 Mar 09:00 America/Chicago``."""
-    local = _local(at, tz)
-    return f"{local:%a} {local.day} {local:%b %H:%M} {tz}"
+    if at.tzinfo is _UTC:
+        return _describe_utc(at, tz)
+    return _described(_local(at, tz), tz)
+
+
+@functools.lru_cache(maxsize=_DESCRIPTIONS_CACHED)
+def _describe_utc(at: datetime, tz: str) -> str:
+    # Keyed by UTC instants only: instants of another zone that differ only in fold hash and compare equal.
+    return _described(at.astimezone(zoneinfo.ZoneInfo(tz)), tz)
+
+
+def _described(local: datetime, tz: str) -> str:
+    # The C locale's %a and %b, without strftime: names for people do not follow the machine's locale.
+    return f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]} {local.hour:02d}:{local.minute:02d} {tz}"
 
 
 __all__ = [

@@ -67,6 +67,13 @@ def test_json_shape(capsys):
     assert {s["sender"] for s in data["senders"]} <= {"(default sender)", "Dana Whitfield <dana@example.com>"}
 
 
+def test_processes_change_nothing_but_the_time(capsys):
+    args = (ENTERPRISE, "--synthetic", "40", "--owners", "4", "--start", START, "--days", "90", "--seed", "5", "--json")
+    one = simulate(capsys, *args, "--processes", "1")
+    three = simulate(capsys, *args, "--processes", "3")
+    assert one[0] == three[0] == 0 and one[1] == three[1]
+
+
 def test_the_same_seed_prints_the_same_json(capsys):
     args = (ENTERPRISE, "--synthetic", "15", "--start", START, "--days", "45", "--seed", "9", "--json")
     assert simulate(capsys, *args)[1] == simulate(capsys, *args)[1]
@@ -145,6 +152,7 @@ def test_the_default_start_is_now_in_the_zone(capsys, monkeypatch):
     (["--synthetic", "3", "--zone", "Mars/Base"], "--zone 'Mars/Base' is not an IANA time zone (like America/New_York)"),
     (["--synthetic", "3", "--seed", "-1"], "--seed '-1': expected a whole number from 0 to 9,223,372,036,854,775,807"),
     (["--synthetic", "3", "--rep-capacity", "many"], "--rep-capacity 'many': expected a whole number from 0 to 100,000"),
+    (["--synthetic", "3", "--processes", "0"], "--processes '0': expected a whole number from 1 to 64"),
     (["--synthetic", "3", "--set", "call.connect=1.2"],
      "--set call.connect: 1.2 is not a probability; write a number from 0 to 1 (like 0.05) or a percentage (like '5%')"),
     (["--synthetic", "3", "--lead", "X-1"], "lead 'X-1' is not among the 3 leads simulated"),

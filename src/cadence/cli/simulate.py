@@ -23,6 +23,8 @@ from cadence.cli.main import CadenceCLIError, set_exit_code
 DEFAULT_ZONE = "America/New_York"
 MAX_DAYS = 3650
 MAX_LEADS = 1_000_000
+MAX_PROCESSES = 64
+"""More processes than leads' groups or cores only cost their start."""
 
 
 def _now() -> datetime:
@@ -127,13 +129,15 @@ def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None,
               help="Simulate a second cadence on the same leads and seed, side by side.")
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Templates directory (default: the nearest templates/ above each cadence file).")
+@click.option("--processes", metavar="N", help="Processes to share the leads between (leads of one rep stay "
+              "together; the run is the same with any number). Default: one per core, 500 leads each at least.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures (or the lead's calendar) as JSON.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML page with charts to this file.")
 def simulate(file: str, leads: Path | None, synthetic: str | None, owners: str, mapping: tuple[str, ...],
              start: str | None, zone: str, days: str, spread: str, seed: str, behaviour_file: Path | None,
              overrides: tuple[str, ...], rep_capacity: str | None, lead_id: str | None, other: str | None,
-             templates: Path | None, as_json: bool, html_file: Path | None) -> None:
+             templates: Path | None, processes: str | None, as_json: bool, html_file: Path | None) -> None:
     """Simulate a cadence: run LEADS (or --synthetic N) through FILE on a simulated clock.
 
     The same engine the workers run decides every step, on the real calendar
@@ -159,6 +163,7 @@ def simulate(file: str, leads: Path | None, synthetic: str | None, owners: str, 
     horizon = _whole(days, "--days", 1, MAX_DAYS)
     spread_days = _whole(spread, "--spread", 0, MAX_DAYS)
     seed_value = _whole(seed, "--seed", 0, 2**63 - 1)
+    process_count = None if processes is None else _whole(processes, "--processes", 1, MAX_PROCESSES)
     began = parse_start(start, zone, _now)
     extra = list(overrides)
     if rep_capacity is not None:
@@ -175,7 +180,7 @@ def simulate(file: str, leads: Path | None, synthetic: str | None, owners: str, 
             try:
                 runs.append(run_simulation(
                     plan, people, start=began, days=horizon, behaviour=behaviour, seed=seed_value, zone=zone,
-                    trace=[lead_id] if lead_id else (), spread_days=spread_days,
+                    trace=[lead_id] if lead_id else (), spread_days=spread_days, processes=process_count,
                     on_progress=lambda done, total, bar=bar: progress.update(bar, completed=done, total=total)))
             except (SimulationError, ValueError) as exc:  # ValueError: a calendar with no send window at all
                 raise CadenceCLIError(f"{plan.name}: {exc}") from None

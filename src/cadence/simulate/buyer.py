@@ -54,25 +54,29 @@ class Buyer:
 
     def __init__(self, behaviour: Behaviour, seed: int, lead_id: str) -> None:
         self.behaviour = behaviour
-        self._email = random.Random(f"{seed}|{lead_id}|email")
-        self._call = random.Random(f"{seed}|{lead_id}|call")
-        self._voicemail = random.Random(f"{seed}|{lead_id}|voicemail")
-        self._letter = random.Random(f"{seed}|{lead_id}|letter")
-        self._sales = random.Random(f"{seed}|{lead_id}|sales")
+        self._seed = f"{seed}|{lead_id}|"
+        self._streams: dict[str, random.Random] = {}
         self._bounce: bool | None = None
+
+    def _stream(self, kind: str) -> random.Random:
+        """The stream of ``kind``, seeded at its first draw (seeding costs more than most leads draw from some)."""
+        stream = self._streams.get(kind)
+        if stream is None:
+            stream = self._streams[kind] = random.Random(self._seed + kind)
+        return stream
 
     # -- emails ---------------------------------------------------------------
     def address_bounces(self) -> bool:
         """Whether the lead's address is dead (decided once, at the first email)."""
         if self._bounce is None:
-            self._bounce = self._email.random() < self.behaviour.email.bounce
+            self._bounce = self._stream("email").random() < self.behaviour.email.bounce
         return self._bounce
 
     def after_email(self) -> list[str]:
         """The events an email sent brings: ``reply`` and/or ``unsubscribe`` (mostly none)."""
-        model = self.behaviour.email
-        reply = self._email.random() < model.reply
-        unsubscribe = self._email.random() < model.unsubscribe
+        model, rng = self.behaviour.email, self._stream("email")
+        reply = rng.random() < model.reply
+        unsubscribe = rng.random() < model.unsubscribe
         return [kind for kind, happens in (("reply", reply), ("unsubscribe", unsubscribe)) if happens]
 
     # -- tasks ----------------------------------------------------------------
@@ -85,7 +89,7 @@ class Buyer:
             missing: qualification attributes not known yet, in the cadence's order.
         """
         model = self.behaviour.call
-        rng = self._call
+        rng = self._stream("call")
         connected = rng.random() < model.connect
         pick = rng.random()
         learned = [name for name in missing if rng.random() < model.learn]
@@ -101,17 +105,17 @@ class Buyer:
     # -- voicemails and letters -------------------------------------------------
     def calls_back(self) -> bool:
         """Whether a voicemail (dropped or left) brings a call-back request."""
-        return self._voicemail.random() < self.behaviour.voicemail.callback
+        return self._stream("voicemail").random() < self.behaviour.voicemail.callback
 
     def answers_letter(self) -> bool:
         """Whether a letter brings a reply."""
-        return self._letter.random() < self.behaviour.letter.reply
+        return self._stream("letter").random() < self.behaviour.letter.reply
 
     # -- sales ------------------------------------------------------------------
     def sales_answer(self) -> Literal["accept", "reject"] | None:
         """What the assignee of a handoff does: accept, reject, or nothing (the deadline passes)."""
         model = self.behaviour.sales
-        pick = self._sales.random()
+        pick = self._stream("sales").random()
         if pick < model.accept:
             return "accept"
         if pick < model.accept + model.reject:
@@ -125,7 +129,7 @@ class Buyer:
 
         Business days count on the cadence's calendar in the lead's zone.
         """
-        rng = {"email": self._email, "voicemail": self._voicemail, "letter": self._letter, "sales": self._sales}[stream]
+        rng = self._stream(stream)
         low = schedule.add_duration(plan_schedule, tz, now, delay.low)
         high = schedule.add_duration(plan_schedule, tz, now, delay.high)
         low, high = min(low, high), max(low, high)

@@ -56,6 +56,7 @@ class RepDesk:
         self._demand: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
         self._done: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
         self._missed: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        self._midnights: dict[date, datetime] = {}  # every full rep asks for the same next midnight
 
     def day_of(self, at: datetime) -> date:
         """The reps' working day of instant ``at``."""
@@ -72,8 +73,12 @@ class RepDesk:
 
     def next_day(self, at: datetime) -> datetime:
         """Midnight starting the reps' day after the one of ``at`` (UTC)."""
-        following = self.day_of(at) + timedelta(days=1)
-        return datetime.combine(following, time(0), tzinfo=self.zone).astimezone(timezone.utc)
+        day = self.day_of(at)
+        midnight = self._midnights.get(day)
+        if midnight is None:
+            following = day + timedelta(days=1)
+            midnight = self._midnights[day] = datetime.combine(following, time(0), tzinfo=self.zone).astimezone(timezone.utc)
+        return midnight
 
     def missed(self, assignee: str, at: datetime) -> None:
         """A task of ``assignee`` passed its due time at ``at`` without an outcome."""

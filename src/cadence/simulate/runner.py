@@ -14,14 +14,26 @@ daily capacity (:class:`~cadence.simulate.reps.RepDesk`), sales' answers. One
 clock, a priority queue of instants, serves every lead, so reps are shared as
 they are in production. Nothing reads the machine's clock: the caller states
 the start instant.
+
+Leads that can never share a rep (:mod:`cadence.simulate.partition`) run in
+separate processes, each with its own clock and desk; every record is the same
+as in one process.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import heapq
+import multiprocessing
+import os
+import pickle
 import random
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,13 +47,17 @@ from cadence.messages import workflow_id_for
 from cadence.simulate.behaviour import Behaviour
 from cadence.simulate.buyer import BOUNCE_DETAIL, Buyer
 from cadence.simulate.explain import explain_wait
+from cadence.simulate import partition
 from cadence.simulate.records import Input, LeadRun, SimulationRun, TouchRecord, TraceEntry
-from cadence.simulate.reps import RepDesk
+from cadence.simulate.reps import RepDesk, RepLoad
 
 MAX_COMMANDS = 10_000
 """Commands one lead may take at one instant before the run stops (a cadence looping without a wait)."""
 SOURCE = "simulated"
 """The ``source``/``by`` of what the simulated buyer does."""
+
+MIN_LEADS_PER_PROCESS = 500
+"""Leads below which another process costs more (starting it, sending records back) than it saves."""
 
 Progress = Callable[[int, int], None]
 """Called with (days simulated, days in the run) as the clock moves on."""
@@ -53,7 +69,8 @@ class SimulationError(Refusal):
 
 def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int = 365,
              behaviour: Behaviour | None = None, seed: int = 0, zone: str | None = None,
-             trace: Sequence[str] = (), spread_days: int = 0, on_progress: Progress | None = None) -> SimulationRun:
+             trace: Sequence[str] = (), spread_days: int = 0, on_progress: Progress | None = None,
+             processes: int | None = None) -> SimulationRun:
     """Run ``leads`` through ``plan`` from ``start`` for ``days``.
 
     Args:
@@ -67,16 +84,21 @@ def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int
         zone: IANA zone in which days and weeks are counted (default: ``start``'s zone, else UTC).
         trace: ids of leads whose dated calendar, history and inputs are kept.
         spread_days: leads enter at random instants over this many days instead of all at ``start``.
-        on_progress: told how far the clock has got.
+        on_progress: told how far the clock has got (with several processes: this process's share of the leads).
+        processes: processes to share the leads between (leads sharing a rep stay in one); the run is the
+            same with any number. ``None``: :func:`default_processes`.
 
     Raises:
-        ValueError: a naive ``start``, a negative horizon, duplicate lead ids, an unknown zone.
+        ValueError: a naive ``start``, a negative horizon, duplicate lead ids, an unknown zone, fewer than
+            one process.
         SimulationError: a lead's cadence took :data:`MAX_COMMANDS` decisions without waiting.
     """
     if start.tzinfo is None or start.utcoffset() is None:
         raise ValueError("the start instant must be timezone-aware")
     if days < 0 or spread_days < 0:
         raise ValueError("days and spread_days cannot be negative")
+    if processes is not None and processes < 1:
+        raise ValueError("a simulation needs at least one process")
     zone = zone or getattr(start.tzinfo, "key", None) or "UTC"
     if not schedule.is_valid_timezone(zone):
         raise ValueError(f"{zone!r} is not an IANA time zone")
@@ -86,16 +108,122 @@ def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int
         if lead.id in seen:
             raise ValueError(f"lead {lead.id} appears twice")
         seen.add(lead.id)
-    world = _World(plan, behaviour, seed, start, start + timedelta(days=days), zone, set(trace))
-    sims = [_LeadSim(world, lead, index) for index, lead in enumerate(leads)]
-    for sim in sims:
-        world.push(_arrival(start, spread_days, seed, sim.lead.id), sim.index, "start", None)
-    world.run(sims, on_progress)
+    job = _Job(plan, behaviour, seed, start, start + timedelta(days=days), frozenset(trace), spread_days)
+    count = default_processes(len(leads)) if processes is None else processes
+    groups = partition.groups(plan, leads, count) if count > 1 else []
+    done = _in_processes(job, leads, groups, on_progress) if len(groups) > 1 else None
+    records, reps = done if done is not None else _run(job, leads, on_progress)
     return SimulationRun(
-        cadence=plan.name, version=plan.sha256, start=start.astimezone(ZoneInfo(zone)), end=world.end, zone=zone,
-        seed=seed, behaviour=behaviour, leads=tuple(sim.record() for sim in sims), reps=world.desk.loads(),
-        plan_touches=plan.touch_count,
+        cadence=plan.name, version=plan.sha256, start=start.astimezone(ZoneInfo(zone)), end=job.end, zone=zone,
+        seed=seed, behaviour=behaviour, leads=records, reps=reps, plan_touches=plan.touch_count,
     )
+
+
+def default_processes(leads: int) -> int:
+    """The cores this process may use, one per :data:`MIN_LEADS_PER_PROCESS` leads at most (at least one)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, leads // MIN_LEADS_PER_PROCESS))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every process of one run needs besides its leads."""
+
+    plan: ir.Plan
+    """The cadence every lead enters."""
+    behaviour: Behaviour
+    """How buyers, reps and sales respond."""
+    seed: int
+    """What makes the random draws."""
+    start: datetime
+    """The clock's start."""
+    end: datetime
+    """The horizon: nothing at or after it happens."""
+    traced: frozenset[str]
+    """Ids of the leads whose calendar is kept."""
+    spread_days: int
+    """Days over which leads enter."""
+
+
+_Result = tuple[tuple[LeadRun, ...], tuple[RepLoad, ...]]
+"""The records of some leads (in their order) and the load of the reps they had."""
+
+
+def _run(job: _Job, leads: Sequence[Lead], on_progress: Progress | None = None) -> _Result:
+    """Simulate ``leads`` on one clock, in this process."""
+    with _collector_paused():
+        world = _World(job)
+        sims = [_LeadSim(world, lead, index) for index, lead in enumerate(leads)]
+        for sim in sims:
+            world.push(_arrival(job.start, job.spread_days, job.seed, sim.lead.id), sim.index, "start", None)
+        world.run(sims, on_progress)
+        return tuple(sim.record() for sim in sims), world.desk.loads()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while records are built.
+
+    A run builds hundreds of thousands of objects that live to its end (histories, records); each
+    few hundred of them set off a collection that scans the ones already built, which cost 10-15% of
+    a 10,000-lead run (and three to five times the time to read a child's records). The simulator and the
+    engine make no reference cycles, so nothing waits for the collector meanwhile.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _in_processes(job: _Job, leads: Sequence[Lead], groups: list[list[int]],
+                  on_progress: Progress | None) -> _Result | None:
+    """Simulate each group of leads in its own process (the first in this one) and put the records together.
+
+    ``None`` when a group failed or two groups worked for one assignee: the caller then runs all the
+    leads in one process, which raises the error a single process meets first, or gives the shared
+    rep's true load.
+    """
+    parts = [[leads[i] for i in group] for group in groups]
+    try:
+        with ProcessPoolExecutor(max_workers=len(parts) - 1, mp_context=_start_method()) as pool:
+            futures = [pool.submit(_run_pickled, job, part) for part in parts[1:]]
+            results = [_run(job, parts[0], on_progress), *(_unpickled(future.result()) for future in futures)]
+    except Exception:  # noqa: BLE001 - the single-process run answers with the real error, if there is one
+        return None
+    records: list[LeadRun | None] = [None] * len(leads)
+    for group, (runs, _loads) in zip(groups, results, strict=True):
+        for index, run in zip(group, runs, strict=True):
+            records[index] = run
+    loads = sorted((load for _runs, part_loads in results for load in part_loads), key=lambda load: load.assignee)
+    if len({load.assignee for load in loads}) != len(loads):
+        return None
+    return tuple(r for r in records if r is not None), tuple(loads)
+
+
+def _run_pickled(job: _Job, leads: Sequence[Lead]) -> bytes:
+    """:func:`_run` in another process, its result as bytes (see :func:`_unpickled`)."""
+    return pickle.dumps(_run(job, leads), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickled(data: bytes) -> _Result:
+    """The records another process sent (see :func:`_collector_paused`)."""
+    with _collector_paused():
+        result: _Result = pickle.loads(data)  # bytes from our own child process
+    return result
+
+
+def _start_method() -> multiprocessing.context.BaseContext:
+    """Fork when nothing else runs in this process (no interpreter to start, nothing to import); else a clean start.
+
+    A thread (a progress bar's) may hold a lock at the instant of a fork, which the child would then wait for forever.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def _arrival(start: datetime, spread_days: int, seed: int, lead_id: str) -> datetime:
@@ -108,15 +236,14 @@ def _arrival(start: datetime, spread_days: int, seed: int, lead_id: str) -> date
 class _World:
     """The clock, the queue of instants, and what every lead shares (reps, the response model)."""
 
-    def __init__(self, plan: ir.Plan, behaviour: Behaviour, seed: int, start: datetime, end: datetime, zone: str,
-                 traced: set[str]) -> None:
-        self.plan = plan
-        self.behaviour = behaviour
-        self.seed = seed
-        self.start = start
-        self.end = end
-        self.traced = traced
-        self.desk = RepDesk(behaviour.reps, plan.schedule.default_timezone)
+    def __init__(self, job: _Job) -> None:
+        self.plan = job.plan
+        self.behaviour = job.behaviour
+        self.seed = job.seed
+        self.start = job.start
+        self.end = job.end
+        self.traced = job.traced
+        self.desk = RepDesk(job.behaviour.reps, job.plan.schedule.default_timezone)
         self.queue: list[tuple[datetime, int, int, str, Any]] = []
         self._seq = 0
         self._tracks: dict[tuple[str, str], ir.Plan] = {}
@@ -224,6 +351,7 @@ class _LeadSim:
             elif isinstance(command, OpenTask):
                 self._open_task(command, now)
             elif isinstance(command, SwitchTrack):
+                self._collect(now)  # the entries so far name steps of the plan being left
                 self.plan = self.world.track(self.plan, command.track)
                 engine.plan = self.plan
                 engine.switch_to(self.plan, now, command.reason)
@@ -243,7 +371,6 @@ class _LeadSim:
                 if not self.traced:
                     self.engine = None  # a thousand finished histories need not stay in memory
                 return
-            self._collect(now)
         raise SimulationError(f"lead {self.lead.id}: more than {MAX_COMMANDS} decisions at {now.isoformat()} "
                               "without a wait")
 
@@ -295,10 +422,11 @@ class _LeadSim:
     def _open_task(self, command: OpenTask, now: datetime) -> None:
         engine = self._engine()
         engine.task_opened(command, "(simulated)", now)
+        opened = engine.state.open_task["opened_at"] if engine.state.open_task else ""
         attempt = schedule.add_duration(self.plan.schedule, engine.tz, now, self.world.behaviour.reps.delay)
         first = schedule.next_window_start(self.plan.schedule, engine.tz, attempt)
         if first < command.due_at:
-            self.world.push(first, self.index, "rep", (command.task_id, now))
+            self.world.push(first, self.index, "rep", (command.task_id, opened))
 
     def _maybe_call_back(self, now: datetime) -> None:
         engine = self._engine()
@@ -316,14 +444,14 @@ class _LeadSim:
         self._input(Input(now, "event", event=kind))
         self._drive(now)
 
-    def _rep(self, now: datetime, task_id: str, opened_at: datetime) -> None:
+    def _rep(self, now: datetime, task_id: str, opened_at: str) -> None:
         engine = self._engine()
         task = engine.state.open_task
-        if task is None or task["task_id"] != task_id or task["opened_at"] != utc.iso(opened_at):
+        if task is None or task["task_id"] != task_id or task["opened_at"] != opened_at:
             return  # missed or cancelled meanwhile
         assignee = task["assignee"]
-        due = utc.parse(task["due_at"])
         if not self.world.desk.take(assignee, now):
+            due = utc.parse(task["due_at"])
             later = schedule.next_window_start(self.plan.schedule, engine.tz, self.world.desk.next_day(now))
             if later < due:
                 self.world.push(later, self.index, "rep", (task_id, opened_at))
@@ -464,4 +592,5 @@ def describe(entry: dict[str, Any]) -> str:
     return f"{kind}: {outcome}"
 
 
-__all__ = ["MAX_COMMANDS", "Progress", "SOURCE", "SimulationError", "describe", "simulate"]
+__all__ = ["MAX_COMMANDS", "MIN_LEADS_PER_PROCESS", "Progress", "SOURCE", "SimulationError", "default_processes", "describe",
+           "simulate"]
