@@ -8,14 +8,15 @@ workflow's one-line reason.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.api.workflow.v1 import WorkflowExecutionInfo
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import (
     Client,
@@ -555,33 +556,42 @@ def list_query(cadence: str | None = None, stage: str | None = None, outcome: st
 
 async def list_leads(client: Client, query: str, limit: int | None = None) -> AsyncIterator[LeadRow]:
     """Leads matching a visibility ``query``, newest first."""
-    count = 0
-    async for wf in client.list_workflows(query):
-        yield _row(wf)
-        count += 1
-        if limit is not None and count >= limit:
-            return
+    async for page in list_lead_pages(client, query, limit):
+        for row in page:
+            yield row
+
+
+async def list_lead_pages(client: Client, query: str, limit: int | None = None) -> AsyncIterator[list[LeadRow]]:
+    """:func:`list_leads` a visibility page at a time, each page as soon as it arrives (the next one is on its way)."""
+    async for page in visibility.pages(client, query, limit=limit):
+        yield _rows(page)
 
 
 def _row(wf: ExecutionInfo) -> LeadRow:
-    sa, keys = wf.typed_search_attributes, visibility.keys()
-    get = lambda name: sa.get(keys[name])  # noqa: E731
-    return LeadRow(
-        lead_id=vocab.lead_id_of_workflow(wf.id) or wf.id,
-        cadence=get(visibility.NAME) or "",
-        version=get(visibility.VERSION) or "",
-        stage=get(visibility.STAGE) or "",
-        outcome=get(visibility.OUTCOME) or "",
-        reason=get(visibility.REASON) or "",
-        touches=get(visibility.TOUCHES) or 0,
-        score=get(visibility.SCORE) or 0,
-        owner=get(visibility.OWNER) or "",
-        source=get(visibility.SOURCE) or "",
-        open_task=get(visibility.OPEN_TASK) or "",
-        next_action_at=get(visibility.NEXT_ACTION_AT),
-        status=wf.status.name.lower() if wf.status else "",
-        started_at=wf.start_time,
-    )
+    return _rows([wf.raw_info])[0]
+
+
+def _rows(page: Sequence[WorkflowExecutionInfo]) -> list[LeadRow]:
+    """The rows of a raw visibility page, its search attributes decoded together (:func:`visibility.page_attributes`)."""
+    rows = []
+    for info, sa in zip(page, visibility.page_attributes(page)):
+        rows.append(LeadRow(
+            lead_id=vocab.lead_id_of_workflow(info.execution.workflow_id) or info.execution.workflow_id,
+            cadence=sa.get(visibility.NAME) or "",
+            version=sa.get(visibility.VERSION) or "",
+            stage=sa.get(visibility.STAGE) or "",
+            outcome=sa.get(visibility.OUTCOME) or "",
+            reason=sa.get(visibility.REASON) or "",
+            touches=sa.get(visibility.TOUCHES) or 0,
+            score=sa.get(visibility.SCORE) or 0,
+            owner=sa.get(visibility.OWNER) or "",
+            source=sa.get(visibility.SOURCE) or "",
+            open_task=sa.get(visibility.OPEN_TASK) or "",
+            next_action_at=sa.get(visibility.NEXT_ACTION_AT),
+            status=WorkflowExecutionStatus(info.status).name.lower() if info.status else "",
+            started_at=info.start_time.ToDatetime(tzinfo=UTC) if info.HasField("start_time") else None,
+        ))
+    return rows
 
 
 def open_task_query(assignees: Iterable[str] | None = None) -> str:
@@ -667,6 +677,7 @@ __all__ = [
     "started_input",
     "lead_id_of_task",
     "lead_row",
+    "list_lead_pages",
     "list_leads",
     "list_query",
     "log_outcome",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cadence.report.records import LeadRecord, Outcome, StageStay
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 """Start of the test period; the period is 30 days: [T0, T0 + 30 d)."""
 UNTIL = T0 + timedelta(days=30)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from cadence.cli.main import COMMANDS, main
 from cadence.cli.report import parse_when
 
-NOW = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
 
 def test_when_is_a_date_a_datetime_now_or_an_age():
@@ -18,8 +18,8 @@ def test_when_is_a_date_a_datetime_now_or_an_age():
     assert parse_when("30d", NOW) == NOW - timedelta(days=30)
     assert parse_when("12h", NOW) == NOW - timedelta(hours=12)
     assert parse_when("2w", NOW) == NOW - timedelta(weeks=2)
-    assert parse_when("2026-11-01", NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
-    assert parse_when("2026-11-01T08:00:00-05:00", NOW) == datetime(2026, 11, 1, 13, tzinfo=timezone.utc)
+    assert parse_when("2026-11-01", NOW) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert parse_when("2026-11-01T08:00:00-05:00", NOW) == datetime(2026, 11, 1, 13, tzinfo=UTC)
     with pytest.raises(click.BadParameter, match="expected a date"):
         parse_when("last month", NOW)
 

@@ -155,7 +155,7 @@ def test_ten_thousand_leads():
     assert a.touches_to_qualify == Stat(2_000, 8.0, 8.0)
     # ended: 2000 handoffs (6 emails + 2 calls = 60.30), 2000 no_response (8 emails + 1 voicemail = 10.40)
     assert a.cost.spend == pytest.approx(2_000 * 60.30 + 2_000 * 10.40)
-    assert a.cost.per_handoff == pytest.approx((60.30 + 10.40))
+    assert a.cost.per_handoff == pytest.approx(60.30 + 10.40)
     assert a.time_in_stage["nurture"] == Stat(6_000, 17.0, 17.0)  # 14, 17 and 20 days
     assert a.age_in_stage["track:stale"].mean == pytest.approx(5.0)
     assert not report.acceptance_tracked

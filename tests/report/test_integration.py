@@ -9,20 +9,23 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecution
 
 from cadence import client as api
+from cadence import visibility
 from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
 from cadence.dsl.compiler import compile_file
 from cadence.lead import parse_lead
-from cadence.report.collect import collect, report_query
+from cadence.report.collect import collect, record_of, report_query
 from cadence.report.figures import compute
+from cadence.report.records import LeadRecord
+from cadence.report.render import report_to_dict
 from cadence.server import EmbeddedServer
 from cadence.worker import build_worker
 from tests.conftest import SmtpServer, free_port
@@ -64,7 +67,8 @@ async def _until(check: Any, what: str, timeout: float = 20.0) -> Any:
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
-    proc = subprocess.run([*CLI, "report", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([*CLI, "report", *args], check=False, env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -77,7 +81,7 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
     settings = ChannelSettings(smtp_port=smtp_port, outbox_dir=tmp / "outbox",
                                sender="Nurture <nurture@seller.example>")
     task_queue = f"report-{uuid.uuid4().hex[:8]}"
-    since = datetime.now(timezone.utc) - timedelta(hours=1)
+    since = datetime.now(UTC) - timedelta(hours=1)
     async with build_worker(client, ChannelActivities(settings).all(), task_queue=task_queue):
         handles = {}
         for lead_id, company, source, deal in LEADS:
@@ -90,6 +94,8 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
             handles[lead_id] = result.handle
         for lead_id in ("R-1", "R-2", "R-5"):
             await _until(lambda i=lead_id: _in_nurture(client, i), f"{lead_id} in nurture")
+        # running leads (next action, open task, no close time) read the same by page as one by one
+        await _until(lambda: _pages_read_as_the_sdk(client, since), "the same listing by page and by lead")
         await api.force_handoff(client, "R-1", to="dana@seller.example", by="test")
         await api.force_handoff(client, "R-2", to="lee@seller.example", by="test")
         await api.disqualify(client, "R-5", "no_response", by="test")
@@ -104,7 +110,8 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
         return records if len(records) == 5 and all(r.outcome for r in records) else []
 
     records = await _until(ended, "the outcomes in visibility")
-    until = datetime.now(timezone.utc) + timedelta(days=1)  # stage times run at 60x, ahead of the wall clock
+    assert await _until(lambda: _pages_read_as_the_sdk(client, since), "the same listing by page and by lead")
+    until = datetime.now(UTC) + timedelta(days=1)  # stage times run at 60x, ahead of the wall clock
     report = compute(records, since, until)
     a, m, s = report.groups["all"], report.groups["marketing"], report.groups["sales"]
     assert (a.enrolled, a.entered_nurture, a.in_development, a.handed_off) == (5, 3, 0, 2)
@@ -135,6 +142,43 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
     assert out.startswith("3 new prospects entered nurture; 0 are under development; 2 fully nurtured "
                           "opportunities went to sales") and "worth $150k in potential revenue" in out
     assert page.read_text(encoding="utf-8").count("<svg") == 3
+
+
+async def _per_lead(client: Client, query: str) -> list[LeadRecord]:
+    """The reference the page readers are held to: the SDK's ``list_workflows``, one lead's memo at a time."""
+    latest: dict[str, tuple[datetime, LeadRecord]] = {}
+    async for wf in client.list_workflows(query):
+        record = await record_of(wf)
+        if wf.id not in latest or wf.start_time >= latest[wf.id][0]:
+            latest[wf.id] = (wf.start_time, record)
+    return [record for _, record in latest.values()]
+
+
+def _sdk_row(wf: WorkflowExecution) -> api.LeadRow:
+    """What ``cadence list`` showed of a lead through the SDK's typed search attributes."""
+    sa, keys = wf.typed_search_attributes, visibility.keys()
+    get = lambda name: sa.get(keys[name])
+    return api.LeadRow(
+        lead_id=wf.id.removeprefix("lead-"), cadence=get(visibility.NAME) or "", version=get(visibility.VERSION) or "",
+        stage=get(visibility.STAGE) or "", outcome=get(visibility.OUTCOME) or "", reason=get(visibility.REASON) or "",
+        touches=get(visibility.TOUCHES) or 0, score=get(visibility.SCORE) or 0, owner=get(visibility.OWNER) or "",
+        source=get(visibility.SOURCE) or "", open_task=get(visibility.OPEN_TASK) or "",
+        next_action_at=get(visibility.NEXT_ACTION_AT), status=wf.status.name.lower() if wf.status else "",
+        started_at=wf.start_time)
+
+
+async def _pages_read_as_the_sdk(client: Client, since: datetime) -> bool:
+    """Records, report and list rows read by page (two leads a page) equal those read one lead at a time."""
+    key = lambda r: r.lead_id
+    paged = sorted(await collect(client, since=since, cadence="e2e-quick", page_size=2), key=key)
+    reference = sorted(await _per_lead(client, report_query(since=since, cadence="e2e-quick")), key=key)
+    until = datetime.now(UTC) + timedelta(days=1)
+    query = api.list_query(cadence="e2e-quick")
+    rows = [row async for row in api.list_leads(client, query)]
+    return (len(paged) == 5 and paged == reference
+            and report_to_dict(compute(paged, since, until)) == report_to_dict(compute(reference, since, until))
+            and rows == [_sdk_row(wf) async for wf in client.list_workflows(query)]
+            and [r.lead_id async for r in api.list_leads(client, query, limit=3)] == [r.lead_id for r in rows[:3]])
 
 
 async def _in_nurture(client: Client, lead_id: str) -> bool:

@@ -10,8 +10,17 @@ import pytest
 from rich.console import Console
 
 from cadence.report.figures import compute
-from cadence.report.render import duration, headline, money, render_html, render_terminal, report_to_dict, sections
+from cadence.report.render import (
+    duration,
+    headline,
+    money,
+    render_html,
+    render_terminal,
+    report_to_dict,
+    sections,
+)
 from tests.report.synthetic import T0, UNTIL, known_set, lead
+
 
 @pytest.fixture(scope="module")
 def report():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
@@ -16,7 +16,13 @@ from rich.console import Console
 import cadence.cli.report as report_cli
 from cadence.cli.main import main
 from cadence.report.figures import compute, default_until, latest_event
-from cadence.report.render import headline, period_note, render_html, render_terminal, report_to_dict
+from cadence.report.render import (
+    headline,
+    period_note,
+    render_html,
+    render_terminal,
+    report_to_dict,
+)
 from tests.report.synthetic import day, lead
 
 NOW = day(20)
@@ -45,8 +51,8 @@ def test_a_period_ending_at_the_wall_clock_counts_nothing_the_demo_did():
 
 
 def test_the_default_end_moves_past_the_wall_clock_to_the_latest_event():
-    assert latest_event(demo_leads()) == datetime(2027, 1, 15, 12, 0, tzinfo=timezone.utc)  # D3 entered track:stale
-    assert default_until(demo_leads(), NOW) == datetime(2027, 1, 15, 12, 1, tzinfo=timezone.utc)  # the next minute
+    assert latest_event(demo_leads()) == datetime(2027, 1, 15, 12, 0, tzinfo=UTC)  # D3 entered track:stale
+    assert default_until(demo_leads(), NOW) == datetime(2027, 1, 15, 12, 1, tzinfo=UTC)  # the next minute
 
 
 def test_leads_behind_the_wall_clock_keep_it():

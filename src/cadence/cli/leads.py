@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -47,6 +47,21 @@ def _run(fn: Callable[[Any, Any], Awaitable[T]]) -> T:
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+async def _echo_json_pages(pages: AsyncIterator[list[Any]]) -> None:
+    """Print the items of ``pages`` as :func:`_echo_json` prints the list of them, each page as it arrives.
+
+    Thousands of leads start printing at once and are never all held; a failure part way leaves
+    the list unclosed (and the command exits 1 with the reason on stderr).
+    """
+    opened = False
+    async for page in pages:
+        if page:
+            items = json.dumps(page, indent=2, default=str, ensure_ascii=False)[2:-2]  # without "[\n" and "\n]"
+            click.echo(("," if opened else "[") + "\n" + items, nl=False)
+            opened = True
+    click.echo("\n]" if opened else "[]")
 
 
 def _load_plan(cadence: str, settings: Any) -> Any:
@@ -368,14 +383,17 @@ def list_(cadence: str | None, stage: str | None, outcome: str | None, owner: st
     from cadence import client as api
 
     query = api.list_query(cadence, stage, outcome, owner)
+    if as_json:
+        async def stream(client: Any, _s: Any) -> None:
+            await _echo_json_pages([row.__dict__ for row in page] async for page in api.list_lead_pages(client, query, limit))
+
+        _run(stream)
+        return
 
     async def fetch(client: Any, _s: Any) -> list[Any]:
         return [row async for row in api.list_leads(client, query, limit)]
 
     rows = _run(fetch)
-    if as_json:
-        _echo_json([r.__dict__ for r in rows])
-        return
     if not rows:
         click.echo("no leads match")
         return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +32,12 @@ def parse_when(value: str, now: datetime) -> datetime:
         parsed = utc.parse(value.strip())
     except ValueError:
         raise click.BadParameter(f"{value!r}: expected a date like 2026-11-01, a datetime, 'now' or 30d/12h/2w") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _now() -> datetime:
     """The wall clock (one place, so that tests state their instant)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @click.command()
@@ -74,7 +74,12 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
     """
     from cadence.report.collect import collect
     from cadence.report.figures import compute, default_until, parse_costs
-    from cadence.report.render import headline, render_html, render_terminal, report_to_dict
+    from cadence.report.render import (
+        headline,
+        render_html,
+        render_terminal,
+        report_to_dict,
+    )
 
     now = _now()
     start, end = parse_when(since, now), parse_when(until, now)

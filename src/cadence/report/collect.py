@@ -1,18 +1,27 @@
 """Read the report's lead records from Temporal visibility.
 
-One ``list_workflows`` over the nurture workflows, filtered by the search
-attributes; each row's memo (kept by the workflow, see
-:mod:`cadence.report.records`) holds the stages, touches and outcome, so no
-lead is queried. A lead that continued as new is listed once per run: the
-latest run wins (its memo carries the whole stage log forward).
+One listing of the nurture workflows, filtered by the search attributes; each
+row's memo (kept by the workflow, see :mod:`cadence.report.records`) holds the
+stages, touches and outcome, so no lead is queried. A lead that continued as
+new is listed once per run: the latest run wins (its memo carries the whole
+stage log forward).
+
+The listing reads raw pages and decodes each page's search attributes and memos
+together (:func:`cadence.visibility.pages`): the same records as
+:func:`record_of` over the SDK's ``list_workflows``, at a fraction of the cost
+(figure 11 of benchmarks/README.md). Counts alone (``count_workflows``) cannot
+replace the listing: the report's medians and stage flows need every lead's
+stage times.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.client import Client, WorkflowExecution
+from temporalio.api.workflow.v1 import WorkflowExecutionInfo
+from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
 
 from cadence import utc, visibility
 from cadence.messages import WORKFLOW_NAME
@@ -35,7 +44,7 @@ def report_query(*, since: datetime | None = None, cadence: str | None = None, s
 
 
 async def record_of(wf: WorkflowExecution) -> LeadRecord:
-    """The record of one listed workflow execution (decodes its memo; no round trip)."""
+    """The record of one workflow execution as the SDK lists it (decodes its memo; no round trip)."""
     attributes: dict[str, Any] = {pair.key.name: pair.value for pair in wf.typed_search_attributes
                                   if pair.key.name in visibility.SEARCH_ATTRIBUTES}
     memo = await wf.memo()
@@ -49,8 +58,27 @@ async def record_of(wf: WorkflowExecution) -> LeadRecord:
     )
 
 
+async def page_records(client: Client, rows: Sequence[WorkflowExecutionInfo]) -> list[tuple[datetime, LeadRecord]]:
+    """The records of a raw visibility page (what :func:`record_of` gives for each), with each run's start."""
+    out = []
+    memos = await visibility.page_memos(client.data_converter, rows)
+    for info, attributes, memo in zip(rows, visibility.page_attributes(rows), memos):
+        start = info.start_time.ToDatetime(tzinfo=UTC)
+        record = record_from_memo(
+            info.execution.workflow_id,
+            memo,
+            attributes=attributes,
+            status=WorkflowExecutionStatus(info.status).name.lower() if info.status else "running",
+            start_time=start,
+            close_time=info.close_time.ToDatetime(tzinfo=UTC) if info.HasField("close_time") else None,
+        )
+        out.append((start, record))
+    return out
+
+
 async def collect(client: Client, *, since: datetime | None = None, cadence: str | None = None,
-                  source: str | None = None, owner: str | None = None, page_size: int = 1000) -> list[LeadRecord]:
+                  source: str | None = None, owner: str | None = None,
+                  page_size: int = visibility.PAGE_SIZE) -> list[LeadRecord]:
     """Every lead that can count in a report from ``since`` on, filtered by cadence, source and owner.
 
     Args:
@@ -63,13 +91,12 @@ async def collect(client: Client, *, since: datetime | None = None, cadence: str
     """
     query = report_query(since=since, cadence=cadence, source=source, owner=owner)
     latest: dict[str, tuple[datetime, LeadRecord]] = {}
-    async for wf in client.list_workflows(query, page_size=page_size):
-        record = await record_of(wf)
-        started = wf.start_time or record.enrolled_at
-        kept = latest.get(wf.id)
-        if kept is None or started >= kept[0]:
-            latest[wf.id] = (started, record)
+    async for rows in visibility.pages(client, query, page_size=page_size):
+        for (started, record), info in zip(await page_records(client, rows), rows):
+            kept = latest.get(info.execution.workflow_id)
+            if kept is None or started >= kept[0]:
+                latest[info.execution.workflow_id] = (started, record)
     return [record for _, record in latest.values()]
 
 
-__all__ = ["collect", "record_of", "report_query"]
+__all__ = ["collect", "page_records", "record_of", "report_query"]

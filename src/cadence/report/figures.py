@@ -39,7 +39,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from cadence.report.records import LeadRecord, StageStay, stage_order
@@ -277,7 +277,7 @@ def default_until(records: Iterable[LeadRecord], now: datetime) -> datetime:
     latest = latest_event(records)
     if latest is None or latest < now:
         return now
-    minute = latest.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    minute = latest.astimezone(UTC).replace(second=0, microsecond=0)
     return minute + timedelta(minutes=1)
 
 
@@ -301,10 +301,11 @@ def compute(records: Iterable[LeadRecord], since: datetime, until: datetime,
     prices = dict(DEFAULT_COSTS if costs is None else costs)
     leads = list(records)
     tracked = any(_tracks_acceptance(r, until) for r in leads)
-    by_source: dict[str, list[LeadRecord]] = {s: [] for s in SOURCES}
-    for r in leads:
-        by_source.setdefault(r.source or "marketing", []).append(r)
-    groups = {"all": _figures(leads, period, prices, tracked)}
+    worked = [lead for lead in (_Lead.worked_in(r, period) for r in leads) if lead is not None]
+    by_source: dict[str, list[_Lead]] = {s: [] for s in (*SOURCES, *(r.source or "marketing" for r in leads))}
+    for lead in worked:
+        by_source[lead.r.source or "marketing"].append(lead)
+    groups = {"all": _figures(worked, period, prices, tracked)}
     for source in (*SOURCES, *sorted(set(by_source) - set(SOURCES))):
         groups[source] = _figures(by_source[source], period, prices, tracked)
     return Report(period=period, costs=prices, groups=groups, filters=dict(filters or {}),
@@ -348,9 +349,8 @@ class _Lead(NamedTuple):
         return self.nurtured_at is not None and self.nurtured_at < until
 
 
-def _figures(records: list[LeadRecord], period: Period, costs: Mapping[str, float], tracked: bool) -> Figures:
-    """The figures of one group: the leads worked in the period, split by where they were at its end."""
-    worked = [lead for lead in (_Lead.worked_in(r, period) for r in records) if lead is not None]
+def _figures(worked: list[_Lead], period: Period, costs: Mapping[str, float], tracked: bool) -> Figures:
+    """The figures of one group of the leads worked in the period, split by where they were at its end."""
     since, until = period.since, period.until
     handed = [lead for lead in worked if any(since <= t < until for t in lead.handoffs)]
     still = [lead for lead in worked if lead.ended_at is None or lead.ended_at >= until]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cadence import utc
@@ -63,14 +63,14 @@ def stage_order(stage: str) -> tuple[int, str]:
 def parse_time(value: Any) -> datetime | None:
     """An ISO 8601 string or a datetime as an aware UTC datetime; ``None`` when absent or unreadable."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = utc.parse(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def record_from_memo(workflow_id: str, memo: Mapping[str, Any], *, attributes: M
     """
     attrs = attributes or {}
     stages = _stages(memo.get("stages"))
-    start = parse_time(start_time) or (stages[0].entered_at if stages else None) or datetime.now(timezone.utc)
+    start = parse_time(start_time) or (stages[0].entered_at if stages else None) or datetime.now(UTC)
     close = parse_time(close_time)
     outcome = _outcome(memo.get("outcome"))
     complete = bool(stages)

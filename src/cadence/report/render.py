@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from cadence import utc
@@ -84,7 +84,7 @@ def period_phrase(report: Report) -> str:
     length = f"{n:.0f} days" if abs(n - round(n)) < 1e-6 else f"{n:.1f} days"
     if length == "1 days":
         length = "day"
-    return f"in the {length} to {p.until.astimezone(timezone.utc):%d %b %Y %H:%M} UTC".replace(" 00:00 UTC", "")
+    return f"in the {length} to {p.until.astimezone(UTC):%d %b %Y %H:%M} UTC".replace(" 00:00 UTC", "")
 
 
 def period_note(report: Report) -> str | None:
@@ -98,7 +98,7 @@ def period_note(report: Report) -> str | None:
 
 
 def _utc(when: datetime) -> str:
-    return f"{when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def headline(report: Report, group: str = "all") -> str:
@@ -298,8 +298,8 @@ def svg_funnel(report: Report) -> str:
     step = label_h + bar_h + gap
     width = col_w * len(groups)
     height = top + len(levels) * step + 6
-    parts = [f'<svg class="chart funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="Funnel">']
+    parts = [(f'<svg class="chart funnel" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+              f'width="100%" role="img" aria-label="Funnel">')]
     for g, (name, f) in enumerate(groups):
         x0, mid = g * col_w, g * col_w + col_w / 2
         color = _color(name, g)
@@ -326,8 +326,8 @@ def svg_bars(title: str, categories: Sequence[str], series: Sequence[tuple[str, 
     height = top + per_cat * max(1, len(categories)) + 10
     width = label_w + chart_w + 230
     top_value = max((v for _, _, values, _ in series for v in values if v is not None), default=0.0) or 1.0
-    parts = [f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" aria-label="{_e(title)}">']
+    parts = [(f'<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+              f'width="100%" role="img" aria-label="{_e(title)}">')]
     for i, (name, color, _, _) in enumerate(series):  # legend
         parts.append(f'<rect x="{label_w + i * 150}" y="6" width="12" height="12" fill="{color}"/>'
                      f'<text x="{label_w + i * 150 + 18}" y="16" class="l">{_e(name)}</text>')
