@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from cadence import ir
-from cadence.dsl.compiler import compile_file
 from cadence.lead import parse_lead
 from cadence.simulate import (
     Behaviour,
@@ -24,10 +20,8 @@ from cadence.simulate import (
 from cadence.simulate.partition import assignees, groups
 from cadence.simulate.render import lead_to_dict, summary_to_dict
 from tests.engine.plans import call, days, end, make_plan
+from tests.simulate.test_runner import ENTERPRISE, START
 
-ROOT = Path(__file__).resolve().parents[2]
-ENTERPRISE = compile_file(ROOT / "cadences" / "enterprise-nurture.yaml")
-START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
 BUSY_REPS = dataclasses.replace(Behaviour(), reps=RepModel(capacity=4))
 """Reps with little capacity: leads of one rep compete for it every day."""
 
