@@ -74,7 +74,6 @@ _CALENDARS_KEPT = 64
 """Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
 _DESCRIPTIONS_CACHED = 4096
 """Instants shown to people (waits of leads in one zone often end at the same opening) kept as text."""
-"""Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
 
 
 # ---------------------------------------------------------------- parsing
