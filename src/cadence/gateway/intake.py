@@ -149,17 +149,16 @@ class Intake:
             api.Unreachable: visibility cannot be asked now.
         """
         if isinstance(verdict, Bounce):
-            addresses = [r.address for r in verdict.recipients if r.address]
+            addresses, whose = [r.address for r in verdict.recipients if r.address], "the failed recipient's"
         else:
-            addresses = [verdict.sender] if verdict.sender else []
+            addresses, whose = [verdict.sender] if verdict.sender else [], "the sender's"
         for address in dict.fromkeys(a.lower() for a in addresses):
             found = await self.leads.by_contact(contacts.of_address(address))
             if len(found) == 1:
                 return found[0], ""
             if found:
                 shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
-                return None, (f"{len(found)} running leads have the sender's address ({shown}): "
-                              "route it with cadence event")
+                return None, f"{len(found)} running leads have {whose} address ({shown}): route it with cadence event"
         return None, "no lead matches (no cadence Message-ID or token in it, nor a running lead with its address)"
 
     def _keep(self, raw: bytes, reason: str, source: str) -> Taken:
