@@ -119,7 +119,8 @@ class EnrollResult:
     """The started workflow, when this call started it."""
 
 
-def _initial_attributes(plan: ir.Plan, lead: Lead, contacts: ContactKeys | None) -> TypedSearchAttributes:
+def _initial_attributes(plan: ir.Plan, lead: Lead,
+                        contacts: ContactKeys | None) -> TypedSearchAttributes:
     values: dict[str, Any] = {
         visibility.NAME: plan.name,
         visibility.VERSION: plan.short_version,

@@ -26,7 +26,8 @@ INBOUND_TOKEN = "e2e-inbound-token"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("gateway"), gateway=True,
-                       extra_env={"CADENCE_INBOUND_MATCH_SENDER": "true", "CADENCE_INBOUND_TOKEN": INBOUND_TOKEN}) as running:
+                       extra_env={"CADENCE_INBOUND_MATCH_SENDER": "true",
+                                  "CADENCE_INBOUND_TOKEN": INBOUND_TOKEN}) as running:
         yield running
 
 
