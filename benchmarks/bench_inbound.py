@@ -50,6 +50,7 @@ from benchmarks.common import (  # noqa: E402
     make_leads,
     smtp_sink,
     start_cadence,
+    stop_process,
     task_queue,
 )
 
@@ -100,12 +101,7 @@ def cadence_process(args: list[str], env: dict[str, str], state: Path, name: str
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 30)
         log.close()
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from benchmarks.common import (  # noqa: E402
     make_leads,
     rss_mib,
     start_baseline,
+    stop_process,
     task_queue,
 )
 
@@ -80,15 +80,6 @@ def spawn_worker(impl: str, address: str, tq: str, outbox: Path, max_cached: int
     return proc
 
 
-def stop_worker(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 # ---------------------------------------------------------------- the driver
 
 
@@ -125,7 +116,7 @@ async def measure(impl: str, n: int, max_cached: int) -> dict[str, float]:
                 rss = rss_mib(proc.pid)
                 hwm = _hwm(proc.pid)
             finally:
-                stop_worker(proc)
+                stop_process(proc, 60)
             proc = spawn_worker(impl, address, tq, outbox, max_cached)
             try:
                 t1 = time.perf_counter()
@@ -135,7 +126,7 @@ async def measure(impl: str, n: int, max_cached: int) -> dict[str, float]:
                 pickup = time.perf_counter() - t1
                 rss_after = rss_mib(proc.pid)
             finally:
-                stop_worker(proc)
+                stop_process(proc, 60)
     return {"rss": rss, "hwm": hwm, "idle": idle_rss, "settle": settle, "pickup": pickup, "rss_after": rss_after}
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from benchmarks.common import (  # noqa: E402
     make_leads,
     smtp_sink,
     start_cadence,
+    stop_process,
     task_queue,
 )
 from cadence import ir  # noqa: E402
@@ -67,11 +67,7 @@ async def touches_per_second(processes: int, leads: int, time_scale: float, wind
                 await asyncio.sleep(window)
                 sent, seconds = box.count - first, time.perf_counter() - t0
             finally:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+                stop_process(worker, 30)
     info(f"{processes} worker process(es): {sent} emails in {seconds:.1f} s ({leads} leads, time scale {time_scale:g})")
     return sent / seconds
 

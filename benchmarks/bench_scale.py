@@ -40,6 +40,7 @@ from benchmarks.common import (
     info,
     rss_mib,
     smtp_sink,
+    stop_process,
     write_leads_csv,
 )
 
@@ -147,11 +148,7 @@ async def main_async(args: argparse.Namespace) -> None:
             figure("pickup_after_restart", len(sample) / (time.perf_counter() - started), "leads/s")
         finally:
             if worker is not None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(60)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+                stop_process(worker, 60)
             server.stop()
 
 

@@ -17,6 +17,7 @@ import contextlib
 import csv
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -369,8 +370,18 @@ def rss_mib(pid: int | None = None) -> float:
     return 0.0
 
 
+def stop_process(proc: subprocess.Popen[Any], timeout: float) -> None:
+    """Stop ``proc`` as an operator would (SIGTERM, a graceful shutdown); kill it if it takes over ``timeout`` s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 __all__ = [
     "BILLABLE", "COUNTING_RULE", "HistoryCount", "Stopwatch", "baseline_worker", "cadence_file", "cadence_worker",
     "channel_activities", "count_history", "dev_server", "figure", "free_port", "gather_bounded", "info", "load_plan",
-    "make_leads", "rss_mib", "smtp_sink", "start_baseline", "start_cadence", "task_queue", "time_skipping", "write_leads_csv",
+    "make_leads", "rss_mib", "smtp_sink", "start_baseline", "start_cadence", "stop_process", "task_queue", "time_skipping", "write_leads_csv",
 ]
