@@ -22,13 +22,14 @@ from cadence.channels.activities import ChannelActivities
 from cadence.channels.settings import ChannelSettings
 from cadence.dsl.compiler import compile_file
 from cadence.lead import parse_lead
-from cadence.report.collect import collect, record_of, report_query
+from cadence.report.collect import collect, report_query
 from cadence.report.figures import compute
 from cadence.report.records import LeadRecord
 from cadence.report.render import report_to_dict
 from cadence.server import EmbeddedServer
 from cadence.worker import build_worker
 from tests.conftest import SmtpServer, free_port
+from tests.report.sdk_records import record_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 ROOT = Path(__file__).resolve().parents[2]

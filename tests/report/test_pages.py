@@ -21,7 +21,8 @@ from temporalio.converter import DataConverter, encode_search_attributes
 
 from cadence import client as api
 from cadence import codec, visibility
-from cadence.report.collect import page_records, record_of
+from cadence.report.collect import page_records
+from tests.report.sdk_records import record_of
 
 MEMOS: list[dict[str, Any]] = [
     {"source": "sales", "campaign": "fall", "deal_size": 12500.5, "owner": "dana@seller.example",

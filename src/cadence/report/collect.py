@@ -7,8 +7,9 @@ new is listed once per run: the latest run wins (its memo carries the whole
 stage log forward).
 
 The listing reads raw pages and decodes each page's search attributes and memos
-together (:func:`cadence.visibility.pages`): the same records as
-:func:`record_of` over the SDK's ``list_workflows``, at a fraction of the cost
+together (:func:`cadence.visibility.pages`): the same records as the SDK's
+``list_workflows`` and its memo decoding give (tests/report hold the two to each
+other), at a fraction of the cost
 (figure 11 of benchmarks/README.md). Counts alone (``count_workflows``) cannot
 replace the listing: the report's medians and stage flows need every lead's
 stage times.
@@ -18,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from temporalio.api.workflow.v1 import WorkflowExecutionInfo
-from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from cadence import utc, visibility
 from cadence.messages import WORKFLOW_NAME
@@ -43,23 +43,8 @@ def report_query(*, since: datetime | None = None, cadence: str | None = None, s
     return query
 
 
-async def record_of(wf: WorkflowExecution) -> LeadRecord:
-    """The record of one workflow execution as the SDK lists it (decodes its memo; no round trip)."""
-    attributes: dict[str, Any] = {pair.key.name: pair.value for pair in wf.typed_search_attributes
-                                  if pair.key.name in visibility.SEARCH_ATTRIBUTES}
-    memo = await wf.memo()
-    return record_from_memo(
-        wf.id,
-        memo,
-        attributes=attributes,
-        status=wf.status.name.lower() if wf.status else "running",
-        start_time=wf.start_time,
-        close_time=wf.close_time,
-    )
-
-
 async def page_records(client: Client, rows: Sequence[WorkflowExecutionInfo]) -> list[tuple[datetime, LeadRecord]]:
-    """The records of a raw visibility page (what :func:`record_of` gives for each), with each run's start."""
+    """The records of a raw visibility page, with each run's start."""
     out = []
     memos = await visibility.page_memos(client.data_converter, rows)
     for info, attributes, memo in zip(rows, visibility.page_attributes(rows), memos):
@@ -99,4 +84,4 @@ async def collect(client: Client, *, since: datetime | None = None, cadence: str
     return [record for _, record in latest.values()]
 
 
-__all__ = ["collect", "page_records", "record_of", "report_query"]
+__all__ = ["collect", "page_records", "report_query"]
