@@ -464,8 +464,7 @@ async def started_input(client: Client, lead_id: str, *, first_run: bool = False
 
 async def leads_by_contact(client: Client, key: str, *, limit: int = 10) -> list[str]:
     """Running leads whose address has the contact key ``key`` (:mod:`cadence.contacts`), at most ``limit``."""
-    query = (f"WorkflowType = '{WORKFLOW_NAME}' AND ExecutionStatus = 'Running' "
-             f"AND {visibility.CONTACT_KEYS} = '{visibility.quote(key)}'")
+    query = visibility.leads_query(WORKFLOW_NAME, **{visibility.CONTACT_KEYS: key}) + " AND ExecutionStatus = 'Running'"
     found: list[str] = []
     async for execution in client.list_workflows(query, limit=limit):
         if lead_id := vocab.lead_id_of_workflow(execution.id):
