@@ -45,6 +45,7 @@ from cadence.channels.activities import ChannelActivities  # noqa: E402
 from cadence.channels.settings import ChannelSettings  # noqa: E402
 from cadence.client import register_search_attributes  # noqa: E402
 from cadence.lead import Lead, parse_lead  # noqa: E402
+from cadence.server import SQLITE_JOURNAL_MODE  # noqa: E402
 from cadence.visibility import keys as search_attribute_keys  # noqa: E402
 from cadence.worker import build_worker  # noqa: E402
 from tests.conftest import SmtpServer, free_port  # noqa: E402  (the tests' SMTP rig)
@@ -207,13 +208,15 @@ async def dev_server(db_file: str | None = None, port: int | None = None) -> Asy
 
 
 async def _start_local(db_file: str | None, port: int | None) -> WorkflowEnvironment:
+    # A file is set up as cadence's embedded server sets up its own, so a baseline on it compares like with like.
+    journal = ["--sqlite-pragma", f"journal_mode={SQLITE_JOURNAL_MODE}"] if db_file else []
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=TEMPORAL_BIN, search_attributes=SEARCH_KEYS, ui=False,
         dev_server_database_filename=db_file, port=port,
         dev_server_log_level="error",
         dev_server_extra_args=["--dynamic-config-value", "frontend.namespaceRPS=100000",
                                "--dynamic-config-value", "frontend.rps=100000",
-                               "--dynamic-config-value", "frontend.namespaceCount=100000"],
+                               "--dynamic-config-value", "frontend.namespaceCount=100000", *journal],
     )
 
 

@@ -53,6 +53,8 @@ async def test_file_database_second_start_stop_and_restart(tmp_path: Path, start
     port, ui_port = free_port(), free_port()
     first = start(started, EmbeddedServer(state_dir=state, database=str(db), port=port, ui_port=ui_port))
     assert db.is_file() and first.ui_url == f"http://127.0.0.1:{ui_port}"
+    # The file's header says write-ahead logging (bytes 18 and 19 are 2 in WAL mode, 1 with a rollback journal).
+    assert db.read_bytes()[18:20] == b"\x02\x02"
     assert await registered(first) == {name: TYPES[kind] for name, kind in SEARCH_ATTRIBUTES.items()}
     record = json.loads(first.pid_file.read_text())
     assert record["pid"] == first.process.pid and record["address"] == first.address  # type: ignore[union-attr]
@@ -103,6 +105,7 @@ def test_command_line(tmp_path: Path) -> None:
     cmd = srv.command()
     assert cmd[1:] == ["server", "start-dev", "--ip", "127.0.0.1", "--port", "7300", "--namespace", "default",
                        "--log-level", "warn", "--db-filename", str(tmp_path / "temporal.db"),
+                       "--sqlite-pragma", "journal_mode=wal",
                        "--ui-port", "8300", "--ui-disable-news-fetch",
                        *[arg for name, kind in SEARCH_ATTRIBUTES.items() for arg in ("--search-attribute",
                                                                                        f"{name}={kind}")]]
