@@ -53,8 +53,9 @@ FILE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval
 PATCH_STAGE_MEMO = "stage-memo-v1"
 PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 PATCH_KEEP_WITH_SALES = "keep-with-sales-v1"
+PATCH_CONTACT_KEYS = "contact-keys-on-change-v1"
 PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2,
-                           eng.CHANGE_COUNT_CANCELLED_TASK: 2}
+                           eng.CHANGE_COUNT_CANCELLED_TASK: 2, PATCH_CONTACT_KEYS: 2}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 
@@ -359,6 +360,14 @@ class NurtureWorkflow:
             history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))
 
     # -- visibility --------------------------------------------------------------------
+    def _publish_contact_keys(self, keys: list[str] | None) -> None:
+        """Replace the lead's contact keys after its address changed (they come computed: the secret stays out)."""
+        # Asked only when a change carries keys, so other histories carry no marker.
+        if keys is None or not self._patched(PATCH_CONTACT_KEYS):
+            return
+        key = KEYS[visibility.CONTACT_KEYS]
+        workflow.upsert_search_attributes([key.value_set(list(keys)) if keys else key.value_unset()])
+
     def _publish(self) -> None:
         st = self.engine.state
         nxt = st.next_action
@@ -394,6 +403,8 @@ class NurtureWorkflow:
         except (eng.RejectedInput, TypeError, ValueError) as exc:
             # A signal cannot be refused to its sender; a bad one must not wedge the lead either.
             workflow.logger.warning("event refused: %s", exc)
+        else:
+            self._publish_contact_keys(inp.contact_keys)
         self.woken = True
 
     @workflow.update(name=UPDATE_LOG_OUTCOME)
@@ -412,6 +423,7 @@ class NurtureWorkflow:
         """An operator corrects or completes lead data."""
         keep = self.engine.state.phase != "acceptance" or self._patched(PATCH_KEEP_WITH_SALES)
         _reject_on(lambda: self.engine.update_lead(dict(inp.fields), inp.by, self.now(), keep_with_sales=keep))
+        self._publish_contact_keys(inp.contact_keys)
         self.woken = True
         return UpdateResult(True, f"updated {', '.join(sorted(inp.fields))}")
 

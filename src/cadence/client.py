@@ -342,9 +342,15 @@ async def log_outcome(client: Client, task_id: str, outcome: str, *, notes: str 
                          OutcomeInput(task_id=task_id, outcome=outcome, notes=notes, learned=learned or {}, by=by))
 
 
-async def update_lead(client: Client, lead_id: str, fields: dict[str, Any], by: str = "") -> UpdateResult:
-    """Change lead fields (validated like enrollment data)."""
-    return await _update(client, lead_id, UPDATE_LEAD, LeadUpdateInput(fields=fields, by=by))
+async def update_lead(client: Client, lead_id: str, fields: dict[str, Any], by: str = "", *,
+                      contacts: ContactKeys | None = None) -> UpdateResult:
+    """Change lead fields (validated like enrollment data).
+
+    Args:
+        contacts: as for :func:`enroll`: a changed address replaces the lead's contact key.
+    """
+    keys = contacts.of_change(fields) if contacts is not None else None
+    return await _update(client, lead_id, UPDATE_LEAD, LeadUpdateInput(fields=fields, by=by, contact_keys=keys))
 
 
 async def force_handoff(client: Client, lead_id: str, *, to: str = "", note: str = "", by: str = "") -> UpdateResult:
@@ -396,8 +402,12 @@ EVENT_ALIASES = {
 
 
 async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, Any] | None = None,
-                     source: str = "cli") -> None:
+                     source: str = "cli", *, contacts: ContactKeys | None = None) -> None:
     """Signal a system event (reply, meeting, callback, unsubscribe, bounce, lead data update).
+
+    Args:
+        contacts: as for :func:`enroll`: a ``lead_updated`` that changes the address replaces the
+            lead's contact key.
 
     Raises:
         ActionRefused: unknown event kind, lead not enrolled or already ended.
@@ -405,9 +415,13 @@ async def send_event(client: Client, lead_id: str, kind: str, data: dict[str, An
     kind = EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
     if kind not in ir.SYSTEM_EVENT_KINDS:
         raise ActionRefused(f"unknown event {kind!r}; expected one of: {', '.join(ir.SYSTEM_EVENT_KINDS)}")
+    fields = (data or {}).get("fields")
+    keys = (contacts.of_change(fields) if contacts is not None and kind == "lead_updated" and isinstance(fields, dict)
+            else None)
     try:
         # One call: a lead never enrolled or already ended makes the signal fail, and _explain says which.
-        await handle(client, lead_id).signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source))
+        await handle(client, lead_id).signal(SIGNAL_EVENT, EventInput(kind=kind, data=data or {}, source=source,
+                                                                      contact_keys=keys))
     except RPCError as exc:
         if exc.status in _UNREACHABLE:
             raise Unreachable(f"the Temporal server did not answer ({exc.status.name if exc.status else exc}); "

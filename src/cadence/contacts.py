@@ -45,5 +45,9 @@ class ContactKeys:
         email = str(fields.get("email") or "").strip()
         return (self.of_address(email),) if email else ()
 
+    def of_change(self, fields: Mapping[str, Any]) -> list[str] | None:
+        """The keys a lead has after a change of its ``fields``; ``None`` when the change leaves its address alone."""
+        return list(self.of_lead(fields)) if "email" in fields else None
+
 
 __all__ = ["PURPOSE", "ContactKeys"]

@@ -73,6 +73,9 @@ class EventInput:
     """Free details (message id of the reply, bounce diagnostic, changed fields ...)."""
     source: str = ""
     """Where it came from (``smtp``, ``cli``, ``webhook``)."""
+    contact_keys: list[str] | None = None
+    """For a ``lead_updated`` that changes the address where sender matching is on: the new address's
+    keys (:mod:`cadence.contacts`; empty: no address now). ``None`` leaves the lead's keys as they are."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class LeadUpdateInput:
 
     fields: dict[str, Any]
     by: str = ""
+    contact_keys: list[str] | None = None
+    """As :attr:`EventInput.contact_keys`: the keys of a changed address, computed where the secret is."""
 
 
 @dataclass(frozen=True)

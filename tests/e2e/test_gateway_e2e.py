@@ -1,6 +1,6 @@
 """The gateway as a process (issue #15): one-click unsubscribe from the link in the email a lead received,
-through a real HTTP client and a real browser, and a reply found by its sender's address, on the dev server
-with a worker."""
+through a real HTTP client and a real browser, and a reply found by its sender's address (also after the
+address changed), on the dev server with a worker."""
 
 from __future__ import annotations
 
@@ -17,17 +17,20 @@ import pytest
 
 from cadence.contacts import ContactKeys
 from tests.e2e.conftest import Stack, running_stack
+from tests.gateway.test_webhooks import signed_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 SLOW = Path(__file__).parent / "cadences" / "e2e-slow.yaml"
 INBOUND_TOKEN = "e2e-inbound-token"
+EVENTS_SECRET = "e2e-crm-secret"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("gateway"), gateway=True,
                        extra_env={"CADENCE_INBOUND_MATCH_SENDER": "true",
-                                  "CADENCE_INBOUND_TOKEN": INBOUND_TOKEN}) as running:
+                                  "CADENCE_INBOUND_TOKEN": INBOUND_TOKEN,
+                                  "CADENCE_EVENTS_SECRET": EVENTS_SECRET}) as running:
         yield running
 
 
@@ -162,3 +165,29 @@ def test_a_reply_that_lost_its_thread_finds_its_lead_by_the_senders_address(stac
     assert again["outcome"] == "quarantined"
     assert re.fullmatch(r"2 running leads have the sender's address \((M-2, M-1|M-1, M-2)\): route it with cadence "
                         r"event", again["detail"]), again["detail"]
+
+
+def test_a_changed_address_moves_the_contact_key_by_the_cli_and_by_a_crm(stack: Stack) -> None:
+    keys = ContactKeys(stack.env["CADENCE_UNSUBSCRIBE_SECRET"])
+    _enrolled_and_emailed(stack, "K-1")
+    _enrolled_and_emailed(stack, "K-2")
+    stack.cli("event", "K-1", "lead_updated", "-d", "email=Kim@New.example")
+    assert _contact_keys(stack, "K-1") == [keys.of_address("kim@new.example")]
+    # A CRM's signed event (a signal through the gateway) does the same; other fields leave the key alone.
+    posted = httpx.post(f"{stack.gateway_url}/events", timeout=30, **signed_event(
+        {"id": "crm-1", "lead": "K-2", "kind": "lead_updated", "fields": {"email": "kit@new.example"}},
+        secret=EVENTS_SECRET))
+    assert posted.status_code == 200, posted.text
+    stack.poll(lambda st: st["lead"]["email"] == "kit@new.example", "status", "K-2")
+    assert _contact_keys(stack, "K-2") == [keys.of_address("kit@new.example")]
+    stack.cli("event", "K-2", "lead_updated", "-d", "phone=+1 312 555 0100")
+    stack.poll(lambda st: st["lead"].get("phone") == "+1 312 555 0100", "status", "K-2")
+    assert _contact_keys(stack, "K-2") == [keys.of_address("kit@new.example")]
+
+    def mail(sender: str, message_id: str) -> bytes:
+        return (f"From: {sender}\r\nTo: dana@seller.example\r\nSubject: moved\r\nMessage-ID: {message_id}\r\n"
+                f"\r\nI have a new address.\r\n").encode()
+
+    assert _inbound(stack, mail("kim@new.example", "<k-1@new.example>"))["lead_id"] == "K-1"
+    old = _inbound(stack, mail("k-1@buyer.example", "<k-2@buyer.example>"))
+    assert old["outcome"] == "quarantined" and old["detail"].startswith("no lead matches"), old

@@ -36,7 +36,9 @@ class Leads:
         self.asked.append(key)
         return self.running.get(key, [])
 
-    async def send(self, lead_id: str, kind: str, data: dict[str, Any], source: str) -> None:
+    async def send(self, lead_id: str, kind: str, data: dict[str, Any], source: str, *,
+                   contacts: ContactKeys | None = None) -> None:
+        assert contacts is KEYS or contacts == KEYS  # the gateway's keys go along, for a lead_updated's new address
         self.calls.append(("send", lead_id, kind, data["event_id"], source))
 
     async def suppress(self, address: str, reason: str, *, source_id: str, note: str = "") -> None:
@@ -118,3 +120,6 @@ def test_contact_keys_ignore_case_and_blanks_and_depend_on_the_secret() -> None:
     assert ContactKeys("another secret").of_address("pat@buyer.example") != KEYS.of_address("pat@buyer.example")
     assert KEYS.of_lead({"email": "pat@buyer.example"}) == (KEYS.of_address("pat@buyer.example"),)
     assert KEYS.of_lead({"phone": "+1 312 555 0100"}) == ()
+    # After a change of lead fields: the new address's keys, none when it was cleared, None when it stayed.
+    assert KEYS.of_change({"email": "Pat@New.example"}) == [KEYS.of_address("pat@new.example")]
+    assert KEYS.of_change({"email": ""}) == [] and KEYS.of_change({"phone": "+1 312 555 0100"}) is None

@@ -2,7 +2,10 @@
 
 Run after a deliberate, patched change to the interpreter (see docs/versioning.md):
 
-    python -m tests.golden.record
+    python -m tests.golden.record [--scenario NAME ...]
+
+(``--scenario``: only the scenarios that reach the change, when the others' histories would be those of
+the previous tag again.)
 
 Each scenario writes ``tests/golden/<tag>--<cadence>--<scenario>--run<N>.json`` (one file per
 run: a track switch or a long loop continues as new) and ``index.json`` (file -> workflow id); the replay test
@@ -12,13 +15,14 @@ break leads already in flight fails the build.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -71,14 +75,28 @@ async def _qualified_on_calls(env: Any, client: Any, lead_id: str) -> None:
             await env.sleep(timedelta(hours=12))
 
 
+async def _changes_address(env: Any, client: Any, lead_id: str) -> None:
+    """An operator corrects the address, then a CRM changes it again: each change moves the contact key."""
+    from cadence import client as api
+    from cadence.contacts import ContactKeys
+
+    keys = ContactKeys("golden-signing-key")
+    await env.sleep(timedelta(days=3))
+    await api.update_lead(client, lead_id, {"email": "robin.reyes@prospect.example"}, by="golden", contacts=keys)
+    await env.sleep(timedelta(days=3))
+    await api.send_event(client, lead_id, "lead_updated", {"fields": {"email": "rr@prospect.example"}},
+                         source="golden", contacts=keys)
+
+
 SCENARIOS: dict[str, Scenario] = {
     "never-answers": _never_answers,
     "reply-week-3": _replies_in_week_three,
     "unsubscribe": _unsubscribes,
     "qualified-on-calls": _qualified_on_calls,
+    "changes-address": _changes_address,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
-TAG = "v4"
+TAG = "v5"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 
@@ -91,8 +109,15 @@ def lead_record(index: int) -> dict[str, Any]:
     }
 
 
-async def record(out_dir: Path = GOLDEN) -> list[Path]:
-    """Run every (cadence, scenario) pair and write its history; returns the files written."""
+async def record(out_dir: Path = GOLDEN, scenarios: Sequence[str] = ()) -> list[Path]:
+    """Run every (cadence, scenario) pair and write its history; returns the files written.
+
+    Args:
+        scenarios: names of :data:`SCENARIOS` to run; empty: all.
+    """
+    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    if unknown:
+        raise SystemExit(f"no scenario {', '.join(unknown)}; expected one of: {', '.join(SCENARIOS)}")
     from temporalio.testing import WorkflowEnvironment
 
     from cadence import client as api
@@ -117,6 +142,8 @@ async def record(out_dir: Path = GOLDEN) -> list[Path]:
                 for cadence in CADENCES:
                     plan = compile_file(ROOT / "cadences" / f"{cadence}.yaml")
                     for name, scenario in SCENARIOS.items():
+                        if scenarios and name not in scenarios:
+                            continue
                         number += 1
                         lead = parse_lead(lead_record(number))
                         started = await api.enroll(env.client, plan, lead, task_queue="golden")
@@ -151,7 +178,9 @@ class _Accepting:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", action="append", default=[], choices=list(SCENARIOS))
+    asyncio.run(record(scenarios=parser.parse_args().scenario))
     # The SDK's native threads can abort interpreter finalisation (exit 134); the files are written.
     sys.stdout.flush()
     os._exit(0)

@@ -201,7 +201,10 @@ def event(lead_id: str, kind: str, data: tuple[str, ...]) -> None:
     normalised = api.EVENT_ALIASES.get(kind.replace("-", "_"), kind.replace("-", "_"))
     if normalised == "lead_updated":
         # Changed data goes through the validated update, so a bad value is refused here and now.
-        result = _run(lambda client, _s: api.update_lead(client, lead_id, details, by="cli"))
+        from cadence.contacts import ContactKeys
+
+        result = _run(lambda client, settings: api.update_lead(client, lead_id, details, by="cli",
+                                                               contacts=ContactKeys.configured(settings)))
         click.echo(f"lead {lead_id}: {result.message}")
         return
     if normalised == "unsubscribe":

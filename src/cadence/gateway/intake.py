@@ -105,7 +105,7 @@ class Intake:
         if kind == "unsubscribe":
             await self.leads.opt_out(lead_id, event_id=event_id)
         else:
-            await self.leads.send(lead_id, kind, data, source)
+            await self.leads.send(lead_id, kind, data, source, contacts=self.contacts)
 
     async def _take(self, raw: bytes, source: str) -> Taken:
         try:

@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 
 from cadence import client as api
 from cadence import suppression
+from cadence.contacts import ContactKeys
 from cadence.messages import DEFAULT_TASK_QUEUE
 from cadence.vocabulary import OPTED_OUT
 
@@ -71,14 +72,17 @@ class LeadPort:
             self._client = None
             raise
 
-    async def send(self, lead_id: str, kind: str, data: dict[str, Any], source: str) -> None:
+    async def send(self, lead_id: str, kind: str, data: dict[str, Any], source: str, *,
+                   contacts: ContactKeys | None = None) -> None:
         """Give ``lead_id`` an event; ``data["event_id"]`` makes a redelivery add nothing.
+
+        ``contacts`` (sender matching on): a ``lead_updated`` that changes the address replaces the lead's key.
 
         Raises:
             api.Unreachable: try again later. api.ActionRefused: the lead cannot take it (not
             enrolled, ended).
         """
-        await self._use(lambda client: api.send_event(client, lead_id, kind, data, source=source))
+        await self._use(lambda client: api.send_event(client, lead_id, kind, data, source=source, contacts=contacts))
 
     async def by_contact(self, key: str) -> list[str]:
         """See :func:`cadence.client.leads_by_contact` (running leads with that address key).
