@@ -13,12 +13,22 @@ from pathlib import Path
 from typing import Any
 
 import aiosmtplib
+import httpx
 import pytest
 
 from cadence.contacts import ContactKeys
 from cadence.gateway.app import Gateway, GatewayOptions
 from cadence.gateway.serve import running
 from tests.conftest import free_port
+from tests.gateway.test_webhooks import (
+    CALENDLY_KEY,
+    POSTMARK_AUTH,
+    SENDGRID_PUBLIC,
+    calendly,
+    invitee_created,
+    postmark_bounce,
+    sendgrid,
+)
 
 SECRET = "sender-match-test-secret"
 KEYS = ContactKeys(SECRET)
@@ -123,3 +133,26 @@ def test_contact_keys_ignore_case_and_blanks_and_depend_on_the_secret() -> None:
     # After a change of lead fields: the new address's keys, none when it was cleared, None when it stayed.
     assert KEYS.of_change({"email": "Pat@New.example"}) == [KEYS.of_address("pat@new.example")]
     assert KEYS.of_change({"email": ""}) == [] and KEYS.of_change({"phone": "+1 312 555 0100"}) is None
+
+
+async def test_provider_events_without_thread_or_token_find_the_lead_by_its_address(tmp_path: Path) -> None:
+    leads = Leads({"quinn@buyer.example": ["L-8"], "pat@buyer.example": ["L-7"],
+                   "twin@buyer.example": ["L-1", "L-2"]})
+    options = GatewayOptions(unsubscribe_secret=SECRET, quarantine_dir=tmp_path / "quarantine", match_sender=True,
+                             postmark_webhook_auth=":".join(POSTMARK_AUTH), calendly_signing_key=CALENDLY_KEY,
+                             sendgrid_verification_key=SENDGRID_PUBLIC)
+    gateway = Gateway(options, leads)  # type: ignore[arg-type]
+    async with running(gateway, port=0) as url, httpx.AsyncClient(base_url=url) as http:
+        bounce = postmark_bounce("HardBounce", Email="Quinn@Buyer.example")  # no Metadata, no returned message
+        assert (await http.post("/webhooks/postmark", json=bounce, auth=httpx.BasicAuth(*POSTMARK_AUTH))).json()[
+            "delivered"] == 1
+        booked = invitee_created(None, email="pat@buyer.example")  # booked from a link without cadence's token
+        assert (await http.post("/webhooks/calendly", **calendly(booked))).json()["lead_id"] == "L-7"
+        complaint = [{"email": "twin@buyer.example", "event": "spamreport", "sg_event_id": "sg-1", "timestamp": 1}]
+        assert (await http.post("/webhooks/sendgrid", **sendgrid(complaint))).json()["quarantined"] == 1
+    assert leads.asked == [KEYS.of_address(a) for a in ("quinn@buyer.example", "pat@buyer.example",
+                                                        "twin@buyer.example")]
+    assert [c[:3] for c in leads.calls] == [("suppress", "Quinn@Buyer.example", "bounced"),
+                                            ("send", "L-8", "bounce"), ("send", "L-7", "meeting_booked")]
+    assert _kept(tmp_path) == ["sendgrid unsubscribe: 2 running leads have the event's address (L-1, L-2): route it "
+                               "with cadence event"]

@@ -152,7 +152,19 @@ class Intake:
             addresses, whose = [r.address for r in verdict.recipients if r.address], "the failed recipient's"
         else:
             addresses, whose = [verdict.sender] if verdict.sender else [], "the sender's"
-        for address in dict.fromkeys(a.lower() for a in addresses):
+        return await self.lead_by_address(addresses, whose, contacts)
+
+    async def lead_by_address(self, addresses: Sequence[str], whose: str,
+                              contacts: ContactKeys) -> tuple[str | None, str]:
+        """The one running lead with one of ``addresses`` (the first that has any), or why none.
+
+        Args:
+            whose: whose address it is, for the reason (``the sender's``).
+
+        Raises:
+            api.Unreachable: visibility cannot be asked now.
+        """
+        for address in dict.fromkeys(a.strip().lower() for a in addresses if a.strip()):
             found = await self.leads.by_contact(contacts.of_address(address))
             if len(found) == 1:
                 return found[0], ""

@@ -82,7 +82,8 @@ def event(hook: dict[str, Any]) -> ProviderEvent:
                                         if scheduled.get("start_time") else ""]))
     return ProviderEvent(
         source=SOURCE, event_id=event_id(SOURCE, payload.get("uri"), hook), kind=kind, why=why,
-        tokens=(token,) if isinstance(token, str) else (), detail=detail, raw=hook)
+        tokens=(token,) if isinstance(token, str) else (), address=text(payload.get("email"), 320), detail=detail,
+        raw=hook)
 
 
 __all__ = ["SIGNATURE", "calendly_events", "parse_signature"]

@@ -3,7 +3,9 @@
 Every provider module turns its payload into :class:`ProviderEvent` values and
 hands them to :func:`answer`, which finds each event's lead (the lead a signed
 request names; else cadence's own Message-ID, which providers echo; else a
-signed lead token the provider echoes from a custom header or argument), gives
+signed lead token the provider echoes from a custom header or argument; else,
+only where sender matching is on, the one running lead with the event's
+address), gives
 it the event through :meth:`Intake.deliver <cadence.gateway.intake.Intake.deliver>`
 and answers: 200 once every event was taken, ignored or quarantined; 503 while
 Temporal is unreachable (the provider retries the whole request and events
@@ -51,6 +53,8 @@ class ProviderEvent:
     """``<Message-ID>`` values of the message the event is about (cadence's carry the lead's workflow id)."""
     tokens: tuple[str, ...] = ()
     """Lead tokens the provider echoed (unverified; only genuine ones name a lead)."""
+    address: str = ""
+    """The lead's address the event is about (the recipient; a meeting's invitee), for sender matching."""
     bounced: str = ""
     """The address that bounced for good (it goes on the do-not-contact list)."""
     detail: str = ""
@@ -93,6 +97,10 @@ async def _take(intake: Intake, event: ProviderEvent) -> Taken:
     if event.kind is None:
         return Taken("ignored", detail=event.why)
     lead_id = event.lead_id or lead_of(event.message_ids, event.tokens, intake.secret)
+    if not lead_id and intake.contacts is not None and event.address:
+        lead_id, unmatched = await intake.lead_by_address([event.address], "the event's", intake.contacts)
+        if not lead_id:
+            return _keep(intake, event, unmatched)
     if not lead_id:
         return _keep(intake, event, "no lead matches (no cadence Message-ID or token in it)")
     data: dict[str, Any] = {**event.data, "event_id": event.event_id}

@@ -117,7 +117,7 @@ def event(data: dict[str, Any]) -> ProviderEvent:
     return ProviderEvent(
         source=SOURCE, event_id=event_id(SOURCE, data.get("id"), data), kind=kind, why=why,
         message_ids=(message_id,) if message_id else (), tokens=(token,) if isinstance(token, str) else (),
-        bounced=text(data.get("recipient"), 320) if kind == "bounce" else "",
+        address=text(data.get("recipient"), 320), bounced=text(data.get("recipient"), 320) if kind == "bounce" else "",
         detail=detail[:500] or f"Mailgun {name}", raw=data)
 
 

@@ -93,7 +93,7 @@ def event(record: dict[str, Any]) -> ProviderEvent:
         kind=kind, why=why,
         message_ids=tuple(dict.fromkeys(_MESSAGE_ID.findall(content)))[:20],
         tokens=tuple(filter(None, [token if isinstance(token, str) else "", *_TOKEN.findall(content)[:5]])),
-        bounced=address if kind == "bounce" else "",
+        address=address, bounced=address if kind == "bounce" else "",
         detail=" ".join(filter(None, [text(record.get("Type") or record.get("SuppressionReason"), 40),
                                       text(record.get("Description") or record.get("Details"))]))[:500]
         or f"Postmark {record_type}",

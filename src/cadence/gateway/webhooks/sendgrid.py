@@ -81,7 +81,7 @@ def event(item: dict[str, Any]) -> ProviderEvent:
         source=SOURCE, event_id=event_id(SOURCE, item.get("sg_event_id"), item), kind=kind, why=why,
         message_ids=tuple(filter(None, [angle(item.get("smtp-id"))])),
         tokens=(token,) if isinstance(token, str) else (),
-        bounced=text(item.get("email"), 320) if kind == "bounce" else "",
+        address=text(item.get("email"), 320), bounced=text(item.get("email"), 320) if kind == "bounce" else "",
         detail=" ".join(filter(None, [text(item.get("status"), 20), reason])) or f"SendGrid {name}",
         raw=item)
 
