@@ -398,13 +398,14 @@ class NurtureWorkflow:
         # Asked only when it matters (an event while sales decides), so other histories carry no marker.
         keep = self.engine.state.phase != "acceptance" or self._patched(PATCH_KEEP_WITH_SALES)
         try:
-            self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal",
-                                 keep_with_sales=keep)
+            taken = self.engine.on_event(inp.kind, dict(inp.data), self.now(), source=inp.source or "signal",
+                                         keep_with_sales=keep)
         except (eng.RejectedInput, TypeError, ValueError) as exc:
             # A signal cannot be refused to its sender; a bad one must not wedge the lead either.
             workflow.logger.warning("event refused: %s", exc)
         else:
-            self._publish_contact_keys(inp.contact_keys)
+            if taken:  # a redelivery adds nothing to the lead's history, an upsert neither
+                self._publish_contact_keys(inp.contact_keys)
         self.woken = True
 
     @workflow.update(name=UPDATE_LOG_OUTCOME)

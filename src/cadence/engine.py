@@ -406,7 +406,7 @@ class Engine:
             self._queue(rule.action, f"{task['kind']} outcome {outcome}", by)
 
     def on_event(self, kind: str, data: dict[str, Any], now: datetime, source: str = "", *,
-                 keep_with_sales: bool = True) -> None:
+                 keep_with_sales: bool = True) -> bool:
         """Apply a system event (reply, meeting_booked, callback_requested, unsubscribe, bounce, lead_updated).
 
         Args:
@@ -414,6 +414,9 @@ class Engine:
                 engagement, email blocked) but run none of the cadence's handlers: a reply must not pull
                 the lead back into nurture, a meeting must not hand it off twice. ``False`` keeps the
                 behaviour of leads that ran before this rule (their histories replay unchanged).
+
+        Returns:
+            Whether the lead took it: ``False`` for a redelivery (an event id it has) and after the end.
 
         Raises:
             RejectedInput: for an unknown kind or bad lead data.
@@ -425,17 +428,17 @@ class Engine:
         event_id = str(data.get("event_id") or "")[:300]
         if event_id:
             if event_id in st.event_ids:
-                return  # a redelivery (SMTP retry, webhook retry, a second gateway): taken already
+                return False  # a redelivery (SMTP retry, webhook retry, a second gateway): taken already
             st.event_ids = [*st.event_ids, event_id][-MAX_EVENT_IDS:]
         if st.status == "ended":
             self._history(now, "event", outcome=kind, detail="after the end: ignored", by=source)
-            return
+            return False
         if kind == "out_of_office":
             self._away(data, now, source)
-            return
+            return True
         if kind == "soft_bounce":
             self._soft_bounce(data, now, source)
-            return
+            return True
         if kind == "lead_updated":
             fields = data.get("fields", data)
             if not isinstance(fields, dict):
@@ -452,12 +455,13 @@ class Engine:
         detail = str(data.get("detail", ""))[:500]
         self._history(now, "event", outcome=kind, detail=detail, by=source)
         if keep_with_sales and st.phase == "acceptance":
-            return  # sales has the lead; the dossier and the lead page show the event
+            return True  # sales has the lead; the dossier and the lead page show the event
         action = self.plan.handler(kind)
         if action is None and kind == "unsubscribe":
             action = ir.DisqualifyAction(vocab.OPTED_OUT)
         if action is not None and not isinstance(action, ir.ContinueAction):
             self._queue(action, f"event {kind}", source)
+        return True
 
     def check_lead_update(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Validate changed lead fields like enrollment data; returns the merged lead.

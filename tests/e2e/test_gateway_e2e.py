@@ -122,6 +122,12 @@ def test_a_person_unsubscribes_in_a_browser(stack: Stack, browser: Any) -> None:
     assert ended["outcome"]["reason"] == "opted_out"
 
 
+def _on_its_own_loop(read: Any) -> Any:
+    # A thread of its own: the browser test's playwright keeps an event loop on this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, read()).result()
+
+
 def _contact_keys(stack: Stack, lead_id: str) -> list[str]:
     """The lead's ``CadenceContactKeys`` as visibility stores them."""
     from temporalio.client import Client
@@ -132,9 +138,20 @@ def _contact_keys(stack: Stack, lead_id: str) -> list[str]:
         return next((list(p.value) for p in described.typed_search_attributes
                      if p.key.name == "CadenceContactKeys"), [])
 
-    # A thread of its own: the browser test's playwright keeps an event loop on this one.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, read()).result()
+    return _on_its_own_loop(read)
+
+
+def _contact_key_upserts(stack: Stack, lead_id: str) -> int:
+    """How many times the lead's workflow wrote ``CadenceContactKeys`` into its history."""
+    from temporalio.client import Client
+
+    async def read() -> int:
+        client = await Client.connect(stack.env["CADENCE_TEMPORAL_ADDRESS"])
+        history = await client.get_workflow_handle(f"lead-{lead_id}").fetch_history()
+        return sum("CadenceContactKeys" in e.upsert_workflow_search_attributes_event_attributes.search_attributes
+                   .indexed_fields for e in history.events)
+
+    return _on_its_own_loop(read)
 
 
 def _inbound(stack: Stack, raw: bytes) -> Any:
@@ -174,15 +191,18 @@ def test_a_changed_address_moves_the_contact_key_by_the_cli_and_by_a_crm(stack: 
     stack.cli("event", "K-1", "lead_updated", "-d", "email=Kim@New.example")
     assert _contact_keys(stack, "K-1") == [keys.of_address("kim@new.example")]
     # A CRM's signed event (a signal through the gateway) does the same; other fields leave the key alone.
-    posted = httpx.post(f"{stack.gateway_url}/events", timeout=30, **signed_event(
-        {"id": "crm-1", "lead": "K-2", "kind": "lead_updated", "fields": {"email": "kit@new.example"}},
-        secret=EVENTS_SECRET))
+    crm_event = {"id": "crm-1", "lead": "K-2", "kind": "lead_updated", "fields": {"email": "kit@new.example"}}
+    posted = httpx.post(f"{stack.gateway_url}/events", timeout=30, **signed_event(crm_event, secret=EVENTS_SECRET))
     assert posted.status_code == 200, posted.text
     stack.poll(lambda st: st["lead"]["email"] == "kit@new.example", "status", "K-2")
     assert _contact_keys(stack, "K-2") == [keys.of_address("kit@new.example")]
+    # The CRM's retry adds nothing to the lead's history, not even the key again; a phone change leaves it be.
+    again = httpx.post(f"{stack.gateway_url}/events", timeout=30, **signed_event(crm_event, secret=EVENTS_SECRET))
+    assert again.status_code == 200, again.text
     stack.cli("event", "K-2", "lead_updated", "-d", "phone=+1 312 555 0100")
     stack.poll(lambda st: st["lead"].get("phone") == "+1 312 555 0100", "status", "K-2")
     assert _contact_keys(stack, "K-2") == [keys.of_address("kit@new.example")]
+    assert _contact_key_upserts(stack, "K-2") == 1
 
     def mail(sender: str, message_id: str) -> bytes:
         return (f"From: {sender}\r\nTo: dana@seller.example\r\nSubject: moved\r\nMessage-ID: {message_id}\r\n"
