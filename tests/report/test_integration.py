@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pty
 import subprocess
 import sys
 import uuid
@@ -72,6 +73,31 @@ def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+def _cli_on_a_terminal(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """What ``cadence report`` writes to stderr when stderr is a terminal (a pseudo-terminal here)."""
+    reader, writer = pty.openpty()
+    try:
+        proc = subprocess.run([*CLI, "report", *args], check=False, env={**env, "COLUMNS": "100"}, cwd=cwd,
+                              stdout=subprocess.DEVNULL, stderr=writer, timeout=60)
+        os.close(writer)
+        writer = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(reader, 65536)
+            except OSError:  # the terminal's other end is closed: all read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(reader)
+        if writer >= 0:
+            os.close(writer)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode(errors="replace")
 
 
 async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int, Path]) -> None:
@@ -143,6 +169,9 @@ async def test_report_from_the_dev_server(dev_server: tuple[EmbeddedServer, int,
     assert out.startswith("3 new prospects entered nurture; 0 are under development; 2 fully nurtured "
                           "opportunities went to sales") and "worth $150k in potential revenue" in out
     assert page.read_text(encoding="utf-8").count("<svg") == 3
+    # On a terminal, a report over many leads shows how far it read (here 5 of the 5 leads of the period).
+    shown = await asyncio.to_thread(_cli_on_a_terminal, env, tmp, *period, "--html", str(page))
+    assert "reading leads" in shown and "5/5" in shown, shown
 
 
 async def _per_lead(client: Client, query: str) -> list[LeadRecord]:
@@ -171,12 +200,13 @@ def _sdk_row(wf: WorkflowExecution) -> api.LeadRow:
 async def _pages_read_as_the_sdk(client: Client, since: datetime) -> bool:
     """Records, report and list rows read by page (two leads a page) equal those read one lead at a time."""
     key = lambda r: r.lead_id
-    paged = sorted(await collect(client, since=since, cadence="e2e-quick", page_size=2), key=key)
+    read: list[int] = []
+    paged = sorted(await collect(client, since=since, cadence="e2e-quick", page_size=2, on_page=read.append), key=key)
     reference = sorted(await _per_lead(client, report_query(since=since, cadence="e2e-quick")), key=key)
     until = datetime.now(UTC) + timedelta(days=1)
     query = api.list_query(cadence="e2e-quick")
     rows = [row async for row in api.list_leads(client, query)]
-    return (len(paged) == 5 and paged == reference
+    return (len(paged) == 5 and paged == reference and read == [2, 4, 5]
             and report_to_dict(compute(paged, since, until)) == report_to_dict(compute(reference, since, until))
             and rows == [_sdk_row(wf) async for wf in client.list_workflows(query)]
             and [r.lead_id async for r in api.list_leads(client, query, limit=3)] == [r.lead_id for r in rows[:3]])

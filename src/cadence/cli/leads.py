@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,8 +104,7 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
       cadence enroll -c cadences/inbound-fast-follow.yaml lead.json
       cadence enroll -c enterprise-nurture export.csv --map company="Account Name" --map id="Lead ID"
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from cadence.cli.progress import ProgressBar
     from cadence.client import EnrollResult, enroll_many, register_search_attributes
     from cadence.contacts import ContactKeys
     from cadence.sources import parse_mapping, read_leads
@@ -124,15 +122,12 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
 
     async def work(client: Any, _settings: Any) -> None:
         await register_search_attributes(client, settings.namespace)
-        with Progress(TextColumn("enrolling"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=_stderr_console(), disable=as_json or not sys.stderr.isatty()) as progress:
-            bar = progress.add_task("enroll", total=len(records))
-
+        with ProgressBar("enrolling", quiet=as_json) as advance:
             def on_result(result: EnrollResult) -> None:
                 counts[result.status] += 1
                 if result.status == "rejected":
                     rejected.append({"line": result.line, "error": result.message})
-                progress.advance(bar)
+                advance(sum(counts.values()), len(records))
 
             await enroll_many(client, plan, records, task_queue=settings.task_queue, time_scale=scale,
                               concurrency=concurrency, enrolled_by="cli", on_result=on_result,
@@ -157,12 +152,6 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
                    + (f" (see {rejects_path})" if rejected else ""))
     if rejected:
         set_exit_code(1)
-
-
-def _stderr_console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 # ---------------------------------------------------------------- events

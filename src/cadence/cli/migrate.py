@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from cadence.cli.leads import _echo_json, _load_plan, _parse_pairs, _run, _settings, _stderr_console
+from cadence.cli.leads import _echo_json, _load_plan, _parse_pairs, _run, _settings
 from cadence.cli.main import CadenceCLIError, set_exit_code
+from cadence.cli.progress import ProgressBar
 
 
 def _who(by: str | None) -> str:
@@ -73,7 +74,7 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
             raise CadenceCLIError(str(exc)) from None
 
         async def back(client: Any, _s: Any) -> Any:
-            with _progress(as_json, "moving back") as advance:
+            with ProgressBar("moving back", quiet=as_json) as advance:
                 return await undo(client, moved, settings.state_dir, who, advance, concurrency)
 
         _report(_run(back), as_json)
@@ -90,7 +91,7 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
         raise CadenceCLIError(str(exc)) from None
 
     async def work(client: Any, _s: Any) -> Any:
-        with _progress(as_json, "planning" if dry_run else "moving") as advance:
+        with ProgressBar("planning" if dry_run else "moving", quiet=as_json) as advance:
             if dry_run:
                 return await plan(client, request, advance, concurrency=concurrency)
             return await run(client, request, settings.state_dir, advance, concurrency=concurrency)
@@ -103,24 +104,6 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
         _print_plan(result, request, as_json)
     else:
         _report(result, as_json)
-
-
-class _progress:
-    """A progress bar on stderr (only on a terminal) whose ``advance(done, total)`` a runner calls."""
-
-    def __init__(self, as_json: bool, label: str) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                            console=_stderr_console(), disable=as_json or not sys.stderr.isatty())
-        self.task = self.bar.add_task(label, total=None)
-
-    def __enter__(self) -> Any:
-        self.bar.__enter__()
-        return lambda done, total: self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc: Any) -> None:
-        self.bar.__exit__(*exc)
 
 
 def _print_plan(lines: list[Any], request: Any, as_json: bool) -> None:

@@ -72,7 +72,8 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
       cadence report --since 2026-11-01 --until 2026-12-01 --cadence enterprise-nurture
       cadence report --source sales --cost call=45 --html report.html
     """
-    from cadence.report.collect import collect
+    from cadence.cli.progress import ProgressBar
+    from cadence.report.collect import collect, report_query
     from cadence.report.figures import compute, default_until, parse_costs
     from cadence.report.render import (
         headline,
@@ -92,7 +93,13 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
     filters = {k: v for k, v in (("cadence", cadence), ("source", source), ("owner", owner)) if v}
 
     async def fetch(client: Any, _settings: Any) -> list[Any]:
-        return await collect(client, since=start, cadence=cadence, source=source, owner=owner)
+        # A report over many leads reads visibility for a while (about a minute at 100,000 on the dev server).
+        bar = ProgressBar("reading leads", quiet=as_json)
+        with bar as advance:
+            query = report_query(since=start, cadence=cadence, source=source, owner=owner)
+            total = (await client.count_workflows(query)).count if bar.shown else None
+            return await collect(client, since=start, cadence=cadence, source=source, owner=owner,
+                                 on_page=lambda done: advance(done, total))
 
     records = _run(fetch)
     extended_from = None

@@ -17,7 +17,7 @@ stage times.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from temporalio.api.workflow.v1 import WorkflowExecutionInfo
@@ -63,7 +63,8 @@ async def page_records(client: Client, rows: Sequence[WorkflowExecutionInfo]) ->
 
 async def collect(client: Client, *, since: datetime | None = None, cadence: str | None = None,
                   source: str | None = None, owner: str | None = None,
-                  page_size: int = visibility.PAGE_SIZE) -> list[LeadRecord]:
+                  page_size: int = visibility.PAGE_SIZE,
+                  on_page: Callable[[int], None] | None = None) -> list[LeadRecord]:
     """Every lead that can count in a report from ``since`` on, filtered by cadence, source and owner.
 
     Args:
@@ -73,14 +74,19 @@ async def collect(client: Client, *, since: datetime | None = None, cadence: str
         source: only ``marketing`` or ``sales`` generated leads.
         owner: only this rep's leads.
         page_size: visibility page size.
+        on_page: called with the number of visibility rows read so far, after each page (progress).
     """
     query = report_query(since=since, cadence=cadence, source=source, owner=owner)
     latest: dict[str, tuple[datetime, LeadRecord]] = {}
+    read = 0
     async for rows in visibility.pages(client, query, page_size=page_size):
         for (started, record), info in zip(await page_records(client, rows), rows):
             kept = latest.get(info.execution.workflow_id)
             if kept is None or started >= kept[0]:
                 latest[info.execution.workflow_id] = (started, record)
+        read += len(rows)
+        if on_page is not None:
+            on_page(read)
     return [record for _, record in latest.values()]
 
 
