@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,7 +42,8 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 """Seconds allowed for a graceful stop before the process is killed."""
 SQLITE_JOURNAL_MODE = "wal"
-"""Journal mode of the server's SQLite file (beside it: ``-wal`` and ``-shm`` files while it runs)."""
+"""Journal mode of the server's SQLite file (beside it: ``-wal`` and ``-shm`` files while it runs, folded into
+it when :meth:`EmbeddedServer.stop` has stopped the server)."""
 
 
 class ServerError(Refusal):
@@ -274,6 +276,8 @@ class EmbeddedServer:
                     proc.kill()
                     proc.wait()
             atexit.unregister(self.stop)
+            if self.database != ":memory:":
+                _fold_wal(Path(self.database))
         if self.watchdog is not None:
             # It ends by itself once the server has; wait for it so no zombie is left.
             try:
@@ -363,6 +367,18 @@ class EmbeddedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _fold_wal(database: Path) -> None:
+    """Fold the write-ahead log into the database once its server has stopped: the file alone then holds it all
+    (a copy or a backup of it is whole). Closing the last connection checkpoints and removes the log."""
+    if not database.is_file():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=5)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error:
+        pass  # the log stays beside the file and the next start replays it: nothing is lost either way
 
 
 __all__ = ["EmbeddedServer", "SQLITE_JOURNAL_MODE", "START_TIMEOUT", "STOP_TIMEOUT", "ServerError", "frontend_ready",

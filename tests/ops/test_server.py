@@ -73,6 +73,8 @@ async def test_file_database_second_start_stop_and_restart(tmp_path: Path, start
 
     first.stop()
     assert first.exit_code() is not None and not first.pid_file.exists() and not port_in_use("127.0.0.1", port)
+    # Stopped, the file alone holds everything (a copy of it is a backup): the log was folded into it.
+    assert not Path(f"{db}-wal").exists() and db.read_bytes()[18:20] == b"\x02\x02"
 
     # The same SQLite file again: the search attributes exist already and must not stop the start.
     again = start(started, EmbeddedServer(state_dir=state, database=str(db), port=port, ui_port=None))
