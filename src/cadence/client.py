@@ -119,8 +119,7 @@ class EnrollResult:
     """The started workflow, when this call started it."""
 
 
-def _initial_attributes(plan: ir.Plan, lead: Lead,
-                        contacts: ContactKeys | None) -> TypedSearchAttributes:
+def _initial_attributes(plan: ir.Plan, lead: Lead, contacts: ContactKeys | None) -> TypedSearchAttributes:
     values: dict[str, Any] = {
         visibility.NAME: plan.name,
         visibility.VERSION: plan.short_version,
@@ -478,7 +477,7 @@ async def started_input(client: Client, lead_id: str, *, first_run: bool = False
 
 async def leads_by_contact(client: Client, key: str, *, limit: int = 10) -> list[str]:
     """Running leads whose address has the contact key ``key`` (:mod:`cadence.contacts`), at most ``limit``."""
-    query = visibility.leads_query(WORKFLOW_NAME, **{visibility.CONTACT_KEYS: key}) + " AND ExecutionStatus = 'Running'"
+    query = f"{visibility.leads_query(WORKFLOW_NAME, **{visibility.CONTACT_KEYS: key})} AND {visibility.RUNNING}"
     found: list[str] = []
     async for execution in client.list_workflows(query, limit=limit):
         if lead_id := vocab.lead_id_of_workflow(execution.id):
@@ -614,7 +613,7 @@ def open_task_query(assignees: Iterable[str] | None = None) -> str:
     Leads whose task opened before the task's assignee was a search attribute have none: they are
     listed for anyone until they next move (callers check the task's assignee in the lead's state).
     """
-    query = list_query(open_task=True) + " AND ExecutionStatus = 'Running'"
+    query = f"{list_query(open_task=True)} AND {visibility.RUNNING}"
     if assignees is not None:
         names = ", ".join(f"'{visibility.quote(a)}'" for a in sorted(set(assignees))) or "''"
         query += f" AND ({visibility.TASK_ASSIGNEE} IN ({names}) OR {visibility.TASK_ASSIGNEE} IS NULL)"

@@ -22,7 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCStatusCode
 
-from cadence import utc
+from cadence import utc, visibility
 from cadence.errors import Refusal
 from cadence.messages import (
     DEFAULT_TASK_QUEUE,
@@ -152,7 +152,7 @@ async def check(client: Client, address: str) -> Suppressed | None:
 async def listed(client: Client, limit: int | None = None) -> list[dict[str, Any]]:
     """Every pattern on the list with its first reason, newest first."""
     rows: list[dict[str, Any]] = []
-    query = f"WorkflowType = '{SUPPRESSION_WORKFLOW}' AND ExecutionStatus = 'Running'"
+    query = f"WorkflowType = '{SUPPRESSION_WORKFLOW}' AND {visibility.RUNNING}"
     async for wf in client.list_workflows(query):
         entries = (await wf.memo()).get("entries") or [{}]
         rows.append({**entries[0], "reasons": len(entries)})

@@ -80,6 +80,8 @@ LATEST_RUN = "ExecutionStatus != 'ContinuedAsNew'"
 """Visibility clause every listing of leads adds: a lead that continued as new (a track switch, a
 recycle after sales said no, a long history) leaves its earlier runs behind with the values they
 had then; only a lead's latest run tells where it is."""
+RUNNING = "ExecutionStatus = 'Running'"
+"""Visibility clause of workflows still running (leads in flight; listed addresses)."""
 
 _KEYS: dict[str, Any] = {}
 
@@ -242,6 +244,7 @@ __all__ = [
     "PAGE_SIZE",
     "PAUSED",
     "REASON",
+    "RUNNING",
     "SCORE",
     "SEARCH_ATTRIBUTES",
     "SOURCE",

@@ -107,7 +107,7 @@ class _Known:
 def selection_query(cadence: str, names: list[str], where: str = "") -> str:
     """Running leads of ``cadence`` and of the tracks ``names``, latest runs only."""
     quoted = ", ".join(f"'{visibility.quote(n)}'" for n in [cadence, *names])
-    query = (f"WorkflowType = '{WORKFLOW_NAME}' AND {visibility.LATEST_RUN} AND ExecutionStatus = 'Running' "
+    query = (f"WorkflowType = '{WORKFLOW_NAME}' AND {visibility.LATEST_RUN} AND {visibility.RUNNING} "
              f"AND {visibility.NAME} IN ({quoted})")
     return query + (f" AND ({where})" if where.strip() else "")
 

@@ -39,7 +39,7 @@ def report_query(*, since: datetime | None = None, cadence: str | None = None, s
     query = visibility.leads_query(WORKFLOW_NAME, **{visibility.NAME: cadence, visibility.SOURCE: source,
                                                      visibility.OWNER: owner})
     if since is not None:
-        query += f" AND (ExecutionStatus = 'Running' OR CloseTime >= '{utc.iso(since.replace(microsecond=0))}')"
+        query += f" AND ({visibility.RUNNING} OR CloseTime >= '{utc.iso(since.replace(microsecond=0))}')"
     return query
 
 
