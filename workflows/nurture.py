@@ -55,7 +55,8 @@ PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 PATCH_KEEP_WITH_SALES = "keep-with-sales-v1"
 PATCH_CONTACT_KEYS = "contact-keys-on-change-v1"
 PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2,
-                           eng.CHANGE_COUNT_CANCELLED_TASK: 2, PATCH_CONTACT_KEYS: 2}
+                           eng.CHANGE_COUNT_CANCELLED_TASK: 2, PATCH_CONTACT_KEYS: 2,
+                           eng.CHANGE_SPREAD_WINDOW: 2}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 

@@ -47,6 +47,9 @@ UNDONE_OUTCOMES = frozenset({"failed", "skipped", "bounced", "suppressed"})
 """Touch outcomes that did not reach the lead and so do not count as touches."""
 CHANGE_COUNT_CANCELLED_TASK = "count-cancelled-task-v1"
 """Interpreter change: a task cancelled by a goto counts as a visit of its step (see :meth:`Engine._goto`)."""
+CHANGE_SPREAD_WINDOW = "spread-window-opening-v1"
+"""Interpreter change: a lead that waits for a send window opening wakes at its own second of the
+window's first hour, not with every other lead at the opening (see :func:`cadence.schedule.spread_opening`)."""
 MAX_EVENT_IDS = 200
 """Event ids a lead remembers for exactly-once delivery (redeliveries come within days, not months)."""
 
@@ -237,12 +240,15 @@ class Engine:
             away = utc.parse(st.away_until) if st.away_until else None
             if away is not None and now < away:
                 back = schedule.next_window_start(self.plan.schedule, self.tz, away)
+                if back > away:
+                    back = self._spread(back)
                 self._rest("window", back)
                 return Wait(back, f"out of office: {step.kind} {step.id} at {schedule.describe(back, self.tz)}",
                             window=True)
             if st.phase == "enter":
                 start = schedule.next_window_start(self.plan.schedule, self.tz, now)
                 if start > now:
+                    start = self._spread(start)
                     self._rest("window", start)
                     return Wait(start, f"waiting for the send window: {step.kind} {step.id} at {schedule.describe(start, self.tz)}",
                                 window=True)
@@ -268,6 +274,13 @@ class Engine:
         if isinstance(step, ir.ActionStep):
             return self._apply(step.action, now, f"step {step.id}")
         raise EngineError(f"unknown step kind {step.kind!r}")
+
+    def _spread(self, opening: datetime) -> datetime:
+        """When this lead, waiting for the window opening at ``opening``, is touched."""
+        if not self.runs(CHANGE_SPREAD_WINDOW):
+            return opening
+        return schedule.spread_opening(self.plan.schedule, self.tz, opening,
+                                       self.workflow_id or str(self.state.lead.get("id", "")))
 
     # -- touches --------------------------------------------------------------
     def _touch(self, step: ir.Step, now: datetime) -> Command | None:
@@ -491,7 +504,8 @@ class Engine:
             raise RejectedInput(f"out_of_office: until {back[:40]!r} is not a date (YYYY-MM-DD)") from None
         if day is not None and day > now.astimezone(ZoneInfo(self.tz)).date():
             midnight = datetime.combine(day, time(0), tzinfo=ZoneInfo(self.tz))
-            until, why = schedule.next_window_start(self.plan.schedule, self.tz, midnight), f"back on {day.isoformat()}"
+            until = self._spread(schedule.next_window_start(self.plan.schedule, self.tz, midnight))
+            why = f"back on {day.isoformat()}"
         else:
             pause = self.plan.inbound.out_of_office_pause
             # Clock time for clock units (7 days is 168 hours, as before pauses were configurable).
@@ -934,6 +948,7 @@ def _shown(text: str) -> str:
 
 __all__ = [
     "CHANGE_COUNT_CANCELLED_TASK",
+    "CHANGE_SPREAD_WINDOW",
     "Command",
     "Engine",
     "EngineError",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import zlib
 import zoneinfo
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -72,6 +73,8 @@ _INSTANTS_CACHED = 16384
 """Local (day, time, zone) readings whose UTC instants are kept."""
 _CALENDARS_KEPT = 64
 """Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
+WINDOW_SPREAD = timedelta(hours=1)
+"""How far after a send window opens the leads that waited for it are spread (at most half the window)."""
 _DESCRIPTIONS_CACHED = 4096
 """Instants shown to people (waits of leads in one zone often end at the same opening) kept as text."""
 
@@ -452,6 +455,27 @@ def next_window_start(schedule: Schedule, tz: str, at: datetime) -> datetime:
     raise ValueError("no send window opens within two years; check the holidays and business hours")
 
 
+def spread_opening(schedule: Schedule, tz: str, opening: datetime, key: str) -> datetime:
+    """The instant a lead keyed ``key`` that waited for the send window opening at ``opening`` is touched.
+
+    Every lead of a zone waiting for one opening would wake in the same second (thousands of timers at
+    09:00:00 overwhelm a server, and a burst of mail from one sender looks like spam). Each lead instead
+    gets its own second within the first :data:`WINDOW_SPREAD` of the window (at most half of it), the
+    same for every wait of that lead: a checksum of ``key``, not randomness, so a replay and the
+    simulator agree.
+
+    Returns:
+        ``opening`` plus the lead's offset, or ``opening`` itself if the offset would leave the window.
+    """
+    opening = _utc(opening)
+    calendar = _calendar(schedule)
+    width = min(int(WINDOW_SPREAD.total_seconds()), (calendar.closing - calendar.opening) // 2)
+    if width <= 0:
+        return opening
+    spread = opening + timedelta(seconds=zlib.crc32(key.encode()) % width)
+    return spread if calendar.allows(_local(spread, tz)) else opening
+
+
 # ---------------------------------------------------------------- display
 
 
@@ -476,6 +500,7 @@ def _described(local: datetime, tz: str) -> str:
 __all__ = [
     "HOLIDAY_SETS",
     "HOLIDAY_YEARS",
+    "WINDOW_SPREAD",
     "add_duration",
     "business_days_between",
     "describe",
@@ -486,4 +511,5 @@ __all__ = [
     "parse_business_hours",
     "parse_duration",
     "resolve_timezone",
+    "spread_opening",
 ]

@@ -8,7 +8,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cadence import ir
-from cadence.engine import Engine, Finish, LeadState, OpenTask, RejectedInput, SwitchTrack, Touch, Wait
+from cadence.engine import (
+    CHANGE_SPREAD_WINDOW,
+    Engine,
+    Finish,
+    LeadState,
+    OpenTask,
+    RejectedInput,
+    SwitchTrack,
+    Touch,
+    Wait,
+)
 from tests.engine.plans import OFFICE, call, days, email, end, make_plan
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=timezone.utc)  # Monday 09:00 New York
@@ -76,13 +86,30 @@ def test_touches_wait_for_the_send_window_and_skip_holidays():
     friday_evening = datetime(2026, 11, 6, 23, 0, tzinfo=timezone.utc)  # Fri 18:00 New York
     log, _ = run(Engine.start(plan, LEAD, friday_evening), friday_evening)
     touches = [t for t, c in log if isinstance(c, Touch)]
-    assert touches[0] == datetime(2026, 11, 9, 14, 0, tzinfo=timezone.utc)  # Mon 09:00
+    # Mon 09:51:31: lead L-1's own second of the window's first hour (leads waiting for one opening spread out).
+    assert touches[0] == datetime(2026, 11, 9, 14, 51, 31, tzinfo=timezone.utc)
     waits = [c for _, c in log if isinstance(c, Wait)]
     assert waits[0].summary == f"waiting for the send window: email one at {_describe(touches[0])}"
     wed = datetime(2026, 11, 25, 21, 30, tzinfo=timezone.utc)  # Wed 16:30; Thursday is a holiday
     log, _ = run(Engine.start(plan, LEAD, wed), wed)
     touches = [t for t, c in log if isinstance(c, Touch)]
-    assert touches == [wed, datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)]
+    assert touches == [wed, datetime(2026, 11, 27, 14, 51, 31, tzinfo=timezone.utc)]
+
+
+def test_leads_waiting_for_one_opening_wake_at_their_own_seconds_unless_they_started_before_the_change():
+    plan = make_plan([email("one"), end("x")], schedule=OFFICE)
+    friday_evening = datetime(2026, 11, 6, 23, 0, tzinfo=timezone.utc)
+    monday = datetime(2026, 11, 9, 14, 0, tzinfo=timezone.utc)
+    woken = []
+    for i in range(300):
+        engine = Engine.start(plan, {**LEAD, "id": f"L-{i}"}, friday_evening, f"lead-L-{i}")
+        woken.append(engine.next_command(friday_evening).until)
+    assert all(monday <= t < monday + timedelta(hours=1) for t in woken) and len(set(woken)) > 250
+    before = Engine.start(plan, LEAD, friday_evening, "lead-L-1")
+    asked = []
+    before.runs = lambda change: asked.append(change) or False  # a lead whose history predates the change
+    assert before.next_command(friday_evening).until == monday
+    assert asked == [CHANGE_SPREAD_WINDOW]
 
 
 def _describe(t: datetime) -> str:

@@ -46,13 +46,14 @@ def test_an_out_of_office_reply_naming_a_date_holds_touches_until_the_first_wind
     wait = engine.next_command(T0)  # the one-day wait after the first email
     assert isinstance(wait, Wait) and wait.until == T0 + timedelta(days=1)
     held = engine.next_command(T0 + timedelta(days=1))
-    back = datetime(2027, 2, 16, 15, 0, tzinfo=timezone.utc)  # Mon 15 Feb is Presidents' Day: Tue 09:00 Chicago
+    # Mon 15 Feb is Presidents' Day: Tue 09:51:31 Chicago, lead L-1's own second of the window's first hour.
+    back = datetime(2027, 2, 16, 15, 51, 31, tzinfo=timezone.utc)
     assert isinstance(held, Wait) and held.until == back
     assert held.summary == f"out of office: email two at {schedule.describe(back, 'America/Chicago')}"
     resumed = engine.next_command(back)
     assert isinstance(resumed, Touch) and resumed.step_id == "two"
     [entry] = [h for h in engine.state.history if h["outcome"] == "out_of_office"]
-    assert entry["detail"] == "Back on 15 February (touches wait until 2027-02-16T15:00:00Z: back on 2027-02-15)"
+    assert entry["detail"] == "Back on 15 February (touches wait until 2027-02-16T15:51:31Z: back on 2027-02-15)"
 
 
 def test_without_a_return_date_touches_wait_a_week_and_resume_in_business_hours():
@@ -65,7 +66,7 @@ def test_without_a_return_date_touches_wait_a_week_and_resume_in_business_hours(
     _sent_first(late)
     late.on_event("out_of_office", {}, T0 + timedelta(hours=8))  # Tue 17:00 Chicago: after hours
     held = late.next_command(T0 + timedelta(days=1))
-    assert isinstance(held, Wait) and held.until == datetime(2027, 2, 10, 15, 0, tzinfo=timezone.utc)  # Wed 09:00
+    assert isinstance(held, Wait) and held.until == datetime(2027, 2, 10, 15, 51, 31, tzinfo=timezone.utc)  # Wed 09:51:31
 
 
 def test_a_past_return_date_falls_back_to_the_pause_and_a_bad_one_is_refused():

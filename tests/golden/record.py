@@ -96,7 +96,7 @@ SCENARIOS: dict[str, Scenario] = {
     "changes-address": _changes_address,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
-TAG = "v5"
+TAG = "v6"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 

@@ -43,7 +43,7 @@ def test_eml_files_parse_with_the_email_package(work: Path, capsys):
     assert msg["From"] == "Dana Whitfield <dana@example.com>"
     assert msg["To"] == "Maria Gonzalez <maria.gonzalez@northwind.example>"
     assert msg["Reply-To"] == "sales@example.com"
-    assert msg["Date"] == "Mon, 01 Mar 2027 15:00:00 +0000"  # 09:00 in Chicago, the lead's zone
+    assert msg["Date"] == "Mon, 01 Mar 2027 15:23:25 +0000"  # 09:23:25 in Chicago (the lead's zone), its own second of the window
     assert msg["Message-ID"] == message_id_for(workflow_id_for("PREVIEW-1"), "welcome", 0, "cadence.local")
     assert msg["List-Unsubscribe"].startswith("<http://localhost:8080/unsubscribe?lead=PREVIEW-1&token=")
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -103,7 +103,7 @@ def test_context_is_the_workflows_for_a_lead_that_never_answers(work: Path):
     result = preview_file("cadences/showcase.yaml")
     lead, sparse = result.leads
     call = result.rendering(result.touchpoints[1], lead)
-    assert call.when == "a lead that never answers reaches it Wed 3 Mar 09:00 America/Chicago"
+    assert call.when == "a lead that never answers reaches it Wed 3 Mar 09:23 America/Chicago"
     assert call.text == ("# Intro call: Northwind Logistics\n"
                          "Contact: Maria; touches so far: 1; stage nurture.\n"
                          "- 2027-03-01 email welcome: sent\n")
@@ -113,7 +113,7 @@ def test_context_is_the_workflows_for_a_lead_that_never_answers(work: Path):
     assert result.rendering(result.touchpoints[4], lead).when == (
         "not on the path of a lead that never answers; shown as at enrollment, Mon 1 Mar 08:00 America/Chicago")
     assert result.rendering(result.touchpoints[5], lead).when == (
-        "a lead that never answers reaches it Thu 11 Mar 09:00 America/Chicago")
+        "a lead that never answers reaches it Thu 11 Mar 09:23 America/Chicago")
 
 
 def test_at_sets_enrollment_and_the_default_never_reads_the_clock(work: Path, capsys):

@@ -88,9 +88,10 @@ def test_one_leads_calendar(capsys):
     assert (lead["id"], lead["timezone"]) == ("S-00002", "America/Los_Angeles")
     first_wait = next(row for row in lead["calendar"] if row["kind"] == "wait")
     assert first_wait["local"] == "Mon 1 Mar 2027 06:00"  # 09:00 in New York
-    assert first_wait["what"] == "waiting for the send window: call research-call at Mon 1 Mar 09:00 America/Los_Angeles"
-    assert first_wait["why"] == "Mon 1 Mar 06:00 is before the window opens at 09:00"
-    assert first_wait["until"] == "2027-03-01T17:00:00Z"
+    assert first_wait["what"] == "waiting for the send window: call research-call at Mon 1 Mar 09:48 America/Los_Angeles"
+    assert first_wait["why"] == ("Mon 1 Mar 06:00 is before the window opens at 09:00; the lead's turn comes at 09:48 "
+                                 "(leads waiting for one opening are spread over its first hour)")
+    assert first_wait["until"] == "2027-03-01T17:48:11Z"
     code, out, _err = simulate(capsys, ENTERPRISE, "--synthetic", "5", "--start", START, "--days", "40", "--lead", "S-00002")
     assert code == 0 and "waiting for the send window: call research-call" in out and "before the window opens" in out
 

@@ -39,6 +39,12 @@ def test_early_morning_and_a_holiday_itself():
     assert window_reasons(US, TZ, local(2027, 5, 31, 11, 0), local(2027, 6, 1, 9, 0)) == ["Mon 31 May is a holiday"]
 
 
+def test_a_lead_spread_into_the_window_is_told_its_turn():
+    assert window_reasons(US, TZ, local(2027, 3, 1, 7, 30), local(2027, 3, 1, 9, 37, 12)) == [
+        "Mon 1 Mar 07:30 is before the window opens at 09:00",
+        "the lead's turn comes at 09:37 (leads waiting for one opening are spread over its first hour)"]
+
+
 def test_business_days_say_what_they_stepped_over():
     start = local(2027, 5, 28, 10, 0)  # Friday before Memorial Day
     until = schedule.add_duration(US, TZ, start, ir.Duration(2, "business_days"))

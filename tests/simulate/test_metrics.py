@@ -107,8 +107,9 @@ def test_a_small_simulation_pinned():
     assert (summary.given_up_early, summary.given_up_early_share) == (3, 1.0)
     days = {c.day.isoformat(): c.email for c in summary.per_day if c.total}
     assert days == {"2026-11-02": 2, "2026-11-04": 2, "2026-11-06": 2}  # B waits for 09:00 in Los Angeles, same day
+    # B's own second of the window's first hour (09:05:58), kept by the two-day waits.
     assert [(t.at.isoformat(), t.step) for t in run.lead("B").touches] == [
-        ("2026-11-02T17:00:00+00:00", "one"), ("2026-11-04T17:00:00+00:00", "two"), ("2026-11-06T17:00:00+00:00", "three")]
+        ("2026-11-02T17:05:58+00:00", "one"), ("2026-11-04T17:05:58+00:00", "two"), ("2026-11-06T17:05:58+00:00", "three")]
     assert run.lead("C").touch_count == 0 and run.lead("C").outcome == "disqualified"
     assert summary.senders[0].sender == "(default sender)" and summary.senders[0].total == 6
     silent_buyers = dataclasses.replace(SILENT)

@@ -450,6 +450,63 @@ def test_calendar_days_keep_the_wall_clock_unless_it_does_not_exist(at: datetime
         assert after.date() == before.date() + timedelta(days=days)
 
 
+# ---------------------------------------------------------------- spreading an opening
+
+
+def test_a_lead_is_touched_at_its_own_second_of_the_windows_first_hour() -> None:
+    opening = local(CHI, 2026, 3, 2, 9, 0)
+    spread = schedule.spread_opening(US, CHI, opening, "lead-L-1")
+    assert wall(spread, CHI) == "Mon 2026-03-02 09:35 CST"
+    assert spread - opening == timedelta(minutes=35, seconds=59)
+    # The same second for every opening this lead waits for, also after the clocks change.
+    later = schedule.spread_opening(US, CHI, local(CHI, 2026, 3, 16, 9, 0), "lead-L-1")
+    assert later.astimezone(zoneinfo.ZoneInfo(CHI)).time() == time(9, 35, 59)
+
+
+def test_thousands_of_leads_waiting_for_one_opening_do_not_wake_together() -> None:
+    opening = local(CHI, 2026, 3, 2, 9, 0)
+    woken = [schedule.spread_opening(US, CHI, opening, f"lead-L-{i}") for i in range(6000)]
+    assert min(woken) >= opening and max(woken) < opening + schedule.WINDOW_SPREAD
+    per_minute = [sum(1 for t in woken if (t - opening) // timedelta(minutes=1) == m) for m in range(60)]
+    assert min(per_minute) > 60 and max(per_minute) < 140  # about 100 a minute, not 6,000 in one second
+    assert len(set(woken)) > 2500
+
+
+def test_a_short_window_spreads_over_its_first_half_only() -> None:
+    short = Schedule("lead", NY, BusinessHours((0, 1, 2, 3, 4), "09:00", "09:40"), ())
+    opening = local(NY, 2026, 3, 2, 9, 0)
+    woken = {schedule.spread_opening(short, NY, opening, f"lead-{i}") - opening for i in range(2000)}
+    assert max(woken) < timedelta(minutes=20) and len(woken) > 800
+
+
+def test_a_spread_that_would_leave_the_window_stays_at_the_opening() -> None:
+    # 01:30-02:45 every day in New York: on 8 March 2026 the clocks jump from 02:00 to 03:00, so the window
+    # opens at 03:00 (just after the gap), already past its close; an instant past 02:45 is not in the window.
+    night = Schedule("lead", NY, BusinessHours(tuple(range(7)), "01:30", "02:45"), ())
+    opening = local(NY, 2026, 3, 7, 1, 30)
+    for i in range(200):
+        spread = schedule.spread_opening(night, NY, opening, f"lead-{i}")
+        assert schedule.in_window(night, NY, spread)
+        assert opening <= spread < opening + timedelta(minutes=37, seconds=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)),
+    WINDOWS,
+    ZONES,
+    st.text(min_size=1, max_size=20),
+)
+def test_a_spread_opening_is_always_inside_the_window(at: datetime, hours: BusinessHours | None, tz: str,
+                                                       key: str) -> None:
+    sched = Schedule("lead", "UTC", hours, ())
+    opening = schedule.next_window_start(sched, tz, at)
+    spread = schedule.spread_opening(sched, tz, opening, key)
+    assert opening <= spread < opening + schedule.WINDOW_SPREAD
+    assert schedule.in_window(sched, tz, spread)
+    assert spread == schedule.spread_opening(sched, tz, opening, key)
+
+
 # ---------------------------------------------------------------- display and purity
 
 
@@ -468,7 +525,7 @@ def test_module_is_safe_for_the_workflow_sandbox() -> None:
         if isinstance(node, (ast.Import, ast.ImportFrom))
         for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
     }
-    assert top_level <= {"__future__", "functools", "math", "re", "zoneinfo", "datetime", "cadence"}
+    assert top_level <= {"__future__", "functools", "math", "re", "zlib", "zoneinfo", "datetime", "cadence"}
     for banned in (".now(", "utcnow", "today(", "import random", "random.", "time.time(", "open("):
         assert banned not in source, banned
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,6 +23,12 @@ PLAN = make_plan([
 ], schedule=OFFICE)
 
 
+def _own_second(t: datetime, zone: str, workflow_id: str) -> datetime:
+    """This lead's second of the send window that opened on ``t``'s day."""
+    opening = datetime.combine(t.date(), time(9), tzinfo=ZoneInfo(zone))
+    return schedule.spread_opening(OFFICE, zone, opening, workflow_id)
+
+
 @pytest.mark.calendar
 @pytest.mark.parametrize("zone", ["America/Chicago", "Europe/Berlin", "Asia/Kolkata"])
 async def test_every_touch_is_inside_the_leads_business_hours(rig, zone):
@@ -38,7 +44,12 @@ async def test_every_touch_is_inside_the_leads_business_hours(rig, zone):
         assert t.weekday() < 5, t
         assert 9 <= t.hour < 17, t
         assert t.date().isoformat() not in HOLIDAYS, t
-    # Across a DST change the local opening hour stays 09:00 (the UTC hour moves).
-    openings = {t.utcoffset() for t in local if (t.hour, t.minute) == (9, 0)}
+    # Touches that waited for an opening come at this lead's own second of the window's first hour
+    # (leads waiting for one opening are spread), and across a DST change at the same local time.
+    # (Workflow time moves a few milliseconds during a send.)
+    waited = [t for t in local if abs(t - _own_second(t, zone, started.handle.id)) < timedelta(seconds=5)]
+    assert len(waited) >= 10
+    assert not any(t.time() < time(9, 0, 5) for t in local if t not in waited)  # nobody else at the opening
+    openings = {t.utcoffset() for t in waited}
     crosses_a_change = len({t.utcoffset() for t in local}) > 1
     assert len(openings) >= 2 if crosses_a_change else len(openings) == 1

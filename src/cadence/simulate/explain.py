@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cadence import ir
+from cadence import ir, schedule
 
 def _day(d: date) -> str:
     return f"{d:%a} {d.day} {d:%b}"
@@ -58,7 +58,8 @@ def _grouped(reasons: list[str]) -> list[str]:
 
 
 def window_reasons(plan_schedule: ir.Schedule, tz: str, since: datetime, until: datetime) -> list[str]:
-    """Why no touch could happen from ``since`` until the window opening at ``until``, day by day."""
+    """Why no touch could happen from ``since`` until ``until``, day by day: the window's opening, or the
+    lead's own second of its first hour (:func:`cadence.schedule.spread_opening`)."""
     zone = ZoneInfo(tz)
     local, opening = since.astimezone(zone), until.astimezone(zone)
     reasons: list[str] = []
@@ -76,7 +77,11 @@ def window_reasons(plan_schedule: ir.Schedule, tz: str, since: datetime, until: 
         if reason:
             reasons.append(reason)
         d += timedelta(days=1)
-    return _grouped(reasons)
+    reasons = _grouped(reasons)
+    if until > schedule.next_window_start(plan_schedule, tz, since):
+        reasons.append(f"the lead's turn comes at {_clock(opening)} (leads waiting for one opening are spread "
+                       f"over its first hour)")
+    return reasons
 
 
 def skipped_days(plan_schedule: ir.Schedule, tz: str, since: datetime, until: datetime) -> list[str]:
