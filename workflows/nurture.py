@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         QUERY_STATE,
         SIGNAL_EVENT,
         UPDATE_ACCEPT,
+        UPDATE_CONTACT_KEYS,
         UPDATE_DISQUALIFY,
         UPDATE_HANDOFF,
         UPDATE_LEAD,
@@ -36,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_REJECT,
         UPDATE_RESUME,
         WORKFLOW_NAME,
+        ContactKeysInput,
         EventInput,
         LeadUpdateInput,
         MigrateInput,
@@ -432,6 +434,17 @@ class NurtureWorkflow:
     @update_lead.validator
     def _check_lead(self, inp: LeadUpdateInput) -> None:
         _reject_on(lambda: self.engine.check_update_lead(dict(inp.fields)))
+
+    @workflow.update(name=UPDATE_CONTACT_KEYS)
+    def publish_contact_keys(self, inp: ContactKeysInput) -> UpdateResult:
+        """Publish the key of the lead's address where sender matching was turned on after it enrolled
+        (``cadence contacts backfill``); the lead's own history is untouched."""
+        self._publish_contact_keys(list(inp.keys))
+        return UpdateResult(True, "contact key published")
+
+    @publish_contact_keys.validator
+    def _check_contact_keys(self, inp: ContactKeysInput) -> None:
+        _reject_on(lambda: self.engine.check_contact_keys(inp.email, list(inp.keys)))
 
     @workflow.update(name=UPDATE_HANDOFF)
     def force_handoff(self, inp: OperatorInput) -> UpdateResult:

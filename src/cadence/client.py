@@ -47,6 +47,7 @@ from cadence.messages import (
     QUERY_STATE,
     SIGNAL_EVENT,
     UPDATE_ACCEPT,
+    UPDATE_CONTACT_KEYS,
     UPDATE_DISQUALIFY,
     UPDATE_HANDOFF,
     UPDATE_LEAD,
@@ -56,6 +57,7 @@ from cadence.messages import (
     UPDATE_REJECT,
     UPDATE_RESUME,
     WORKFLOW_NAME,
+    ContactKeysInput,
     EventInput,
     LeadUpdateInput,
     MigrateInput,
@@ -80,6 +82,10 @@ class ActionRefused(Refusal):
 
 class Unreachable(ActionRefused):
     """The Temporal server did not answer: nothing was recorded; try again later."""
+
+
+class NoAddress(ActionRefused):
+    """The lead has no email address, so nothing keyed by one (a contact key) applies to it."""
 
 
 class NoWorker(ActionRefused):
@@ -485,6 +491,28 @@ async def leads_by_contact(client: Client, key: str, *, limit: int = 10) -> list
     return found
 
 
+def without_contact_keys_query() -> str:
+    """Running leads that have no contact key: enrolled before sender matching was on, or with no address."""
+    return f"{visibility.leads_query(WORKFLOW_NAME)} AND {visibility.RUNNING} AND {visibility.CONTACT_KEYS} IS NULL"
+
+
+async def publish_contact_keys(client: Client, lead_id: str, contacts: ContactKeys, *, by: str = "") -> UpdateResult:
+    """Give a running lead the contact key of its current address (it enrolled before sender matching was on).
+
+    The key is computed here, where the secret is; the workflow refuses it if the lead's address changed
+    in between. The lead's own history is untouched.
+
+    Raises:
+        NoWorker: no worker answered. NoAddress: the lead has no address. ActionRefused: the lead has
+        ended, or changed its address meanwhile.
+    """
+    email = str((await state(client, lead_id)).get("lead", {}).get("email") or "")
+    keys = list(contacts.of_lead({"email": email}))
+    if not keys:
+        raise NoAddress(f"lead {lead_id} has no email address; it has no contact key")
+    return await _update(client, lead_id, UPDATE_CONTACT_KEYS, ContactKeysInput(email=email, keys=keys, by=by))
+
+
 async def enrolled_lead(client: Client, lead_id: str) -> dict[str, Any] | None:
     """The lead record its latest run started with (no worker needed); ``None`` when never enrolled.
 
@@ -695,7 +723,9 @@ __all__ = [
     "list_query",
     "log_outcome",
     "NoWorker",
+    "NoAddress",
     "opt_out",
+    "publish_contact_keys",
     "Unreachable",
     "open_task_query",
     "open_task_states",
@@ -708,4 +738,5 @@ __all__ = [
     "state",
     "task",
     "update_lead",
+    "without_contact_keys_query",
 ]

@@ -539,6 +539,18 @@ class Engine:
         self.check_update_lead(fields)
         self.on_event("lead_updated", {"fields": fields}, now, source=by, keep_with_sales=keep_with_sales)
 
+    def check_contact_keys(self, email: str, keys: list[str]) -> None:
+        """Refuse contact keys computed for an address this lead does not have now, none at all, or an ended lead."""
+        self.check_active()
+        if not keys:
+            raise RejectedInput("no contact key given")
+        lead_id = self.state.lead.get("id")
+        have = str(self.state.lead.get("email") or "").strip().lower()
+        if not have:
+            raise RejectedInput(f"lead {lead_id} has no email address; it has no contact key")
+        if have != str(email).strip().lower():
+            raise RejectedInput(f"lead {lead_id}'s address changed after its key was computed; nothing was published")
+
     def check_active(self) -> None:
         """Refuse operator input to a lead that has ended."""
         if self.state.status == "ended":

@@ -26,6 +26,7 @@ UPDATE_RESUME = "resume"
 UPDATE_ACCEPT = "accept"
 UPDATE_REJECT = "reject"
 UPDATE_MIGRATE = "migrate"
+UPDATE_CONTACT_KEYS = "publish_contact_keys"
 QUERY_STATE = "state"
 
 
@@ -101,6 +102,17 @@ class LeadUpdateInput:
 
 
 @dataclass(frozen=True)
+class ContactKeysInput:
+    """The keys of a running lead's address, published after sender matching was turned on (a backfill)."""
+
+    email: str
+    """The address the keys were computed for: refused if the lead's address is another by now."""
+    keys: list[str] = field(default_factory=list)
+    """Its keys (:mod:`cadence.contacts`), computed where the secret is."""
+    by: str = ""
+
+
+@dataclass(frozen=True)
 class OperatorInput:
     """An operator override: force handoff (``to``), disqualify (``reason``), pause, resume."""
 
@@ -156,6 +168,7 @@ class UpdateResult:
 
 
 __all__ = [
+    "ContactKeysInput",
     "DEFAULT_TASK_QUEUE",
     "EventInput",
     "INTERPRETER_GENERATION",
@@ -170,6 +183,7 @@ __all__ = [
     "SUPPRESSION_WORKFLOW",
     "SuppressionEntry",
     "UPDATE_ACCEPT",
+    "UPDATE_CONTACT_KEYS",
     "UPDATE_DISQUALIFY",
     "UPDATE_HANDOFF",
     "UPDATE_LEAD",

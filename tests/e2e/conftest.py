@@ -60,8 +60,10 @@ class Stack:
         """The worker's file outbox (handoffs, tasks, letters)."""
         return self.tmp / "state" / "outbox"
 
-    def cli(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([*CLI, *args], env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=60)
+    def cli(self, *args: str, ok: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``cadence ARGS`` against the stack (``env``: settings that differ for this run)."""
+        proc = subprocess.run([*CLI, *args], env={**self.env, **(env or {})}, cwd=self.tmp, capture_output=True,
+                              text=True, timeout=60)
         if ok and proc.returncode != 0:
             raise AssertionError(f"cadence {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc

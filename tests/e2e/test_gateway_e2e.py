@@ -211,3 +211,52 @@ def test_a_changed_address_moves_the_contact_key_by_the_cli_and_by_a_crm(stack: 
     assert _inbound(stack, mail("kim@new.example", "<k-1@new.example>"))["lead_id"] == "K-1"
     old = _inbound(stack, mail("k-1@buyer.example", "<k-2@buyer.example>"))
     assert old["outcome"] == "quarantined" and old["detail"].startswith("no lead matches"), old
+
+
+def test_leads_enrolled_before_sender_matching_get_their_keys_by_a_backfill(stack: Stack) -> None:
+    keys = ContactKeys(stack.env["CADENCE_UNSUBSCRIBE_SECRET"])
+    off = {"CADENCE_INBOUND_MATCH_SENDER": "false"}
+    for lead in ('{"id": "B-1", "first_name": "Bo", "email": "B-1@Buyer.example"}',
+                 '{"id": "B-2", "first_name": "Bea", "phone": "+1 312 555 0142"}'):
+        path = stack.tmp / "late.json"
+        path.write_text(lead)
+        stack.cli("enroll", "--cadence", str(SLOW), str(path), env=off)
+    stack.poll(lambda st: st["touches"] >= 1, "status", "B-1")
+    assert _contact_keys(stack, "B-1") == []
+    history = _status(stack, "B-1")["history"]
+    missing = stack.cli("contacts", "find", "b-1@buyer.example", ok=False)
+    assert missing.returncode == 1 and missing.stdout.startswith("no running lead has that address")
+    assert stack.poll(lambda out: out["without_key"] >= 2, "contacts", "backfill", "--dry-run")["dry_run"] is True
+
+    # A key computed for an address the lead no longer has is refused, and nothing is written.
+    async def stale() -> str:
+        from temporalio.client import Client
+
+        from cadence import client as api
+        from cadence.messages import UPDATE_CONTACT_KEYS, ContactKeysInput
+
+        client = await Client.connect(stack.env["CADENCE_TEMPORAL_ADDRESS"])
+        try:
+            await api._update(client, "B-1", UPDATE_CONTACT_KEYS,
+                              ContactKeysInput(email="b-1@old.example", keys=[keys.of_address("b-1@old.example")]))
+        except api.ActionRefused as exc:
+            return str(exc)
+        return "accepted"
+
+    assert _on_its_own_loop(stale) == "lead B-1's address changed after its key was computed; nothing was published"
+    assert _contact_key_upserts(stack, "B-1") == 0
+
+    done = stack.json("contacts", "backfill")
+    assert done["published"] >= 1 and "B-2" in done["without_address"] and done["refused"] == []
+    assert _contact_keys(stack, "B-1") == [keys.of_address("b-1@buyer.example")]
+    assert _status(stack, "B-1")["history"][:len(history)] == history  # the lead's own story is as it was
+    assert not [h for h in _status(stack, "B-1")["history"] if h["kind"] == "operator"]
+    assert stack.cli("contacts", "find", "b-1@BUYER.example").stdout == "B-1\n"
+    again = stack.json("contacts", "backfill")
+    assert (again["published"], again["without_address"], again["refused"]) == (0, ["B-2"], [])
+    text = stack.cli("contacts", "backfill").stdout
+    assert text == "0 of 1 running leads without a contact key got theirs; 1 have no email address\n"
+
+    reply = (b"From: Bo <b-1@buyer.example>\r\nTo: dana@seller.example\r\nSubject: hello again\r\n"
+             b"Message-ID: <b-1-new@buyer.example>\r\n\r\nCan we talk next week?\r\n")
+    assert _inbound(stack, reply)["lead_id"] == "B-1"

@@ -486,7 +486,7 @@ def test_the_workflows_validators_only_ask_the_engine():
     validators = [f for f in functions if any(isinstance(d, ast.Attribute) and d.attr == "validator"
                                               for d in f.decorator_list)]
     updates = [f for f in functions if any("workflow.update" in ast.unparse(d) for d in f.decorator_list)]
-    assert len(validators) == len(updates) == 9  # every update has one
+    assert len(validators) == len(updates) == 10  # every update has one
     for fn in validators:
         text = ast.unparse(fn.body[0])
         assert len(fn.body) == 1 and text.startswith("_reject_on(") and "self.engine.check_" in text, text

@@ -114,3 +114,20 @@ def test_soft_bounces_are_counted_and_the_cadences_number_of_them_is_a_bounce():
     finish = engine.next_command(T0)
     assert finish.reason == "bad_data"  # the cadence's bounce handler ran
     assert "soft_bounces" not in Engine.start(PLAN, LEAD, T0).state.to_dict()  # unchanged for other leads
+
+
+def test_contact_keys_are_taken_only_for_the_address_the_lead_has_now():
+    engine = Engine.start(PLAN, LEAD, T0)
+    engine.check_contact_keys(" Pat@Buyer.example ", ["k"])  # case and blanks do not matter
+    with pytest.raises(RejectedInput, match=r"^lead L-1's address changed after its key was computed; "
+                                            r"nothing was published$"):
+        engine.check_contact_keys("pat@old.example", ["k"])
+    with pytest.raises(RejectedInput, match=r"^no contact key given$"):
+        engine.check_contact_keys("pat@buyer.example", [])
+    bare = Engine.start(PLAN, {"id": "L-2", "phone": "+1 312 555 0100"}, T0)
+    with pytest.raises(RejectedInput, match=r"^lead L-2 has no email address; it has no contact key$"):
+        bare.check_contact_keys("", ["k"])
+    engine.disqualify("no_response", "", "ops", T0)
+    engine.finished(engine.next_command(T0), T0)  # the queued disqualification ends the lead
+    with pytest.raises(RejectedInput, match=r"^lead L-1 has already ended$"):
+        engine.check_contact_keys("pat@buyer.example", ["k"])

@@ -88,12 +88,22 @@ async def _changes_address(env: Any, client: Any, lead_id: str) -> None:
                          source="golden", contacts=keys)
 
 
+async def _backfills_contact_keys(env: Any, client: Any, lead_id: str) -> None:
+    """Sender matching is turned on after the lead enrolled: an operator's backfill publishes its key."""
+    from cadence import client as api
+    from cadence.contacts import ContactKeys
+
+    await env.sleep(timedelta(days=2))
+    await api.publish_contact_keys(client, lead_id, ContactKeys("golden-signing-key"), by="golden")
+
+
 SCENARIOS: dict[str, Scenario] = {
     "never-answers": _never_answers,
     "reply-week-3": _replies_in_week_three,
     "unsubscribe": _unsubscribes,
     "qualified-on-calls": _qualified_on_calls,
     "changes-address": _changes_address,
+    "backfills-contact-keys": _backfills_contact_keys,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
 TAG = "v6"

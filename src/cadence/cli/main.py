@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "preview": "cadence.cli.preview:preview",
     "suppress": "cadence.cli.suppress:suppress",
     "users": "cadence.cli.users:users",
+    "contacts": "cadence.cli.contacts:contacts",
     "migrate": "cadence.cli.migrate:migrate",
 }
 
