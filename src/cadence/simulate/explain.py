@@ -7,7 +7,7 @@ call research-call at Mon 1 Mar 09:00 America/Chicago"); these functions say
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from cadence import ir, schedule
@@ -78,7 +78,8 @@ def window_reasons(plan_schedule: ir.Schedule, tz: str, since: datetime, until: 
             reasons.append(reason)
         d += timedelta(days=1)
     reasons = _grouped(reasons)
-    if until > schedule.next_window_start(plan_schedule, tz, since):
+    opened = schedule.next_window_start(plan_schedule, tz, datetime.combine(opening.date(), time(0), tzinfo=zone))
+    if opened < until < opened + schedule.WINDOW_SPREAD:
         reasons.append(f"the lead's turn comes at {_clock(opening)} (leads waiting for one opening are spread "
                        f"over its first hour)")
     return reasons
