@@ -55,12 +55,15 @@ async def backfill(client: Client, contacts: ContactKeys, *, by: str = "", concu
     Args:
         contacts: the deployment's keys (the gateway's secret).
         by: who runs it, kept in the workflow's update.
-        on_progress: called with (leads done, leads found) after each lead.
+        on_progress: called with (leads done, leads found) as the work goes (first with the count of
+            leads to do, before their ids are read).
 
     Raises:
         api.NoWorker: no worker answered (the leads done so far keep their keys; run it again).
         api.Unreachable: the server did not answer.
     """
+    if on_progress is not None:  # the count first: reading every id takes a while at 100,000 leads
+        on_progress(0, (await client.count_workflows(api.without_contact_keys_query())).count)
     lead_ids = await without_keys(client)
     published: list[str] = []
     without_address: list[str] = []

@@ -106,6 +106,8 @@ SCENARIOS: dict[str, Scenario] = {
     "backfills-contact-keys": _backfills_contact_keys,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
+SCENARIO_TIMEOUT = 300.0
+"""Seconds of real time a scenario may take (each takes a few): a stalled time-skipping server fails the run."""
 TAG = "v6"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
@@ -157,8 +159,16 @@ async def record(out_dir: Path = GOLDEN, scenarios: Sequence[str] = ()) -> list[
                         number += 1
                         lead = parse_lead(lead_record(number))
                         started = await api.enroll(env.client, plan, lead, task_queue="golden")
-                        await scenario(env, env.client, lead.id)
-                        await started.handle.result()
+
+                        async def play(handle: Any = started.handle) -> None:
+                            await scenario(env, env.client, lead.id)
+                            await handle.result()
+
+                        try:
+                            await asyncio.wait_for(play(), SCENARIO_TIMEOUT)
+                        except TimeoutError:
+                            raise SystemExit(f"{cadence} {name}: no result within {SCENARIO_TIMEOUT:.0f} s (once the "
+                                             "time-skipping server stopped skipping); record again") from None
                         run_id: str | None = started.handle.first_execution_run_id
                         run = 1
                         while run_id:  # every run of the chain: tracks and long loops continue as new
