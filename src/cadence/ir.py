@@ -96,6 +96,9 @@ class Schedule:
     """ISO dates (``YYYY-MM-DD``) on which no touch lands, sorted, expanded at compile time."""
     holiday_sets: tuple[str, ...] = ()
     """Names of the shipped holiday sets the dates came from, for display."""
+    spread: Duration | None = None
+    """How far into a window the leads that waited for its opening are spread (at most half the window);
+    ``None``: :data:`cadence.schedule.WINDOW_SPREAD`."""
 
 
 # ---------------------------------------------------------------- actions
@@ -529,6 +532,8 @@ def canonical_json(plan: Plan) -> str:
         for name in LATER_FIELDS:
             if getattr(part, name) == _LATER_DEFAULTS[name]:
                 del plain[name]
+        if part.schedule.spread is None:  # added later too: files without it keep their versions
+            del plain["schedule"]["spread"]
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -74,7 +74,8 @@ _INSTANTS_CACHED = 16384
 _CALENDARS_KEPT = 64
 """Schedules whose :class:`_Calendar` is kept (a worker sees a few plans, each with one schedule)."""
 WINDOW_SPREAD = timedelta(hours=1)
-"""How far after a send window opens the leads that waited for it are spread (at most half the window)."""
+"""How far after a send window opens the leads that waited for it are spread, where the schedule does not
+say (``schedule.spread``); at most half the window."""
 _DESCRIPTIONS_CACHED = 4096
 """Instants shown to people (waits of leads in one zone often end at the same opening) kept as text."""
 
@@ -460,7 +461,7 @@ def spread_opening(schedule: Schedule, tz: str, opening: datetime, key: str) -> 
 
     Every lead of a zone waiting for one opening would wake in the same second (thousands of timers at
     09:00:00 overwhelm a server, and a burst of mail from one sender looks like spam). Each lead instead
-    gets its own second within the first :data:`WINDOW_SPREAD` of the window (at most half of it), the
+    gets its own second within the first :func:`spread_width` of the window (an hour by default), the
     same for every wait of that lead: a checksum of ``key``, not randomness, so a replay and the
     simulator agree.
 
@@ -468,12 +469,20 @@ def spread_opening(schedule: Schedule, tz: str, opening: datetime, key: str) -> 
         ``opening`` plus the lead's offset, or ``opening`` itself if the offset would leave the window.
     """
     opening = _utc(opening)
-    calendar = _calendar(schedule)
-    width = min(int(WINDOW_SPREAD.total_seconds()), (calendar.closing - calendar.opening) // 2)
+    width = int(spread_width(schedule).total_seconds())
     if width <= 0:
         return opening
     spread = opening + timedelta(seconds=zlib.crc32(key.encode()) % width)
-    return spread if calendar.allows(_local(spread, tz)) else opening
+    return spread if _calendar(schedule).allows(_local(spread, tz)) else opening
+
+
+def spread_width(schedule: Schedule) -> timedelta:
+    """How far into its send window a schedule spreads the leads that waited for the opening: its
+    ``spread`` (else :data:`WINDOW_SPREAD`), at most half the window."""
+    calendar = _calendar(schedule)
+    chosen = schedule.spread
+    limit = WINDOW_SPREAD if chosen is None else timedelta(**{chosen.unit: chosen.amount})
+    return min(limit, timedelta(seconds=(calendar.closing - calendar.opening) // 2))
 
 
 # ---------------------------------------------------------------- display
@@ -512,4 +521,5 @@ __all__ = [
     "parse_duration",
     "resolve_timezone",
     "spread_opening",
+    "spread_width",
 ]

@@ -146,3 +146,19 @@ def test_inbound_rules_compile_with_defaults_and_located_errors(tmp_path: Path) 
         compile_file(path, TEMPLATES)
     assert [e.render().split(": error: ")[1] for e in failed.value.errors] == [
         "inbound.soft_bounces: must be at least 1, got 0"]
+
+
+def test_a_schedules_spread_compiles_and_a_file_without_it_keeps_its_version(tmp_path: Path) -> None:
+    assert compile_file(ENTERPRISE).schedule.spread is None
+    text = ENTERPRISE.read_text()
+    hours = next(line for line in text.splitlines() if "business_hours:" in line)
+    path = tmp_path / "enterprise-nurture.yaml"
+    path.write_text(text.replace(hours, f"{hours}\n  spread: 20 minutes", 1))
+    for track in GOOD.glob("*.yaml"):
+        if track.name != path.name:
+            shutil.copy(track, tmp_path)
+    plan = compile_file(path, TEMPLATES)
+    assert plan.schedule.spread == ir.Duration(20, "minutes")
+    assert '"spread"' not in ir.canonical_json(compile_file(ENTERPRISE)) and '"spread"' in ir.canonical_json(plan)
+    assert plan.sha256 != compile_file(ENTERPRISE).sha256
+    assert ir.plan_from_dict(json.loads(json.dumps(ir.plan_to_wire(plan)))) == plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,9 @@ def test_a_lead_spread_into_the_window_is_told_its_turn():
     assert window_reasons(US, TZ, local(2027, 3, 1, 7, 30), local(2027, 3, 1, 9, 37, 12)) == [
         "Mon 1 Mar 07:30 is before the window opens at 09:00",
         "the lead's turn comes at 09:37 (leads waiting for one opening are spread over its first hour)"]
+    short = dataclasses.replace(US, spread=ir.Duration(20, "minutes"))
+    assert window_reasons(short, TZ, local(2027, 3, 1, 7, 30), local(2027, 3, 1, 9, 12, 5))[-1] == (
+        "the lead's turn comes at 09:12 (leads waiting for one opening are spread over its first 20 minutes)")
     # A wait that ends later in the day (an out-of-office pause of a week from 13:00) is no one's turn.
     assert window_reasons(US, TZ, local(2027, 3, 1, 7, 30), local(2027, 3, 1, 13, 0)) == [
         "Mon 1 Mar 07:30 is before the window opens at 09:00"]

@@ -490,6 +490,18 @@ def test_a_spread_that_would_leave_the_window_stays_at_the_opening() -> None:
         assert opening <= spread < opening + timedelta(minutes=37, seconds=30)
 
 
+def test_a_schedule_says_how_far_it_spreads() -> None:
+    opening = local(NY, 2026, 3, 2, 9, 0)
+    sharp = Schedule("lead", NY, OFFICE, (), spread=Duration(0, "minutes"))
+    assert schedule.spread_width(sharp) == timedelta(0)
+    assert {schedule.spread_opening(sharp, NY, opening, f"lead-{i}") for i in range(50)} == {opening}
+    short = Schedule("lead", NY, OFFICE, (), spread=Duration(20, "minutes"))
+    woken = {schedule.spread_opening(short, NY, opening, f"lead-{i}") - opening for i in range(500)}
+    assert max(woken) < timedelta(minutes=20) and len(woken) > 300
+    assert schedule.spread_width(Schedule("lead", NY, OFFICE, (), spread=Duration(6, "hours"))) == timedelta(hours=4)
+    assert schedule.spread_width(US) == schedule.WINDOW_SPREAD == timedelta(hours=1)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)),

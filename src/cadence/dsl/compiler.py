@@ -154,6 +154,7 @@ def _schedule(data: dict[str, Any], sched_mod: Any) -> ir.Schedule:
         business_hours=sched_mod.parse_business_hours(hours) if hours else None,
         holidays=tuple(sorted(dates)),
         holiday_sets=tuple(sets),
+        spread=_duration(data.get("spread")),
     )
 
 

@@ -226,6 +226,12 @@ class _Checker:
                 sched_mod.parse_business_hours(hours)
             except ValueError as exc:
                 self.fail(("schedule", "business_hours"), f"schedule.business_hours: {exc}")
+        spread = sched.get("spread")
+        self.check_duration(("schedule", "spread"), spread)
+        if _is_str(spread) and _duration_problem(spread) is None \
+                and sched_mod.parse_duration(spread).unit not in ("minutes", "hours"):
+            self.fail(("schedule", "spread"), f"schedule.spread: '{spread}' is longer than a window's day; "
+                      "write minutes or hours, like '20 minutes'")
         holidays = sched.get("holidays")
         items = [(("schedule", "holidays"), holidays)] if _is_str(holidays) else [
             (("schedule", "holidays", i), h) for i, h in enumerate(holidays) if _is_str(h)] if isinstance(holidays, list) else []

@@ -79,9 +79,11 @@ def window_reasons(plan_schedule: ir.Schedule, tz: str, since: datetime, until: 
         d += timedelta(days=1)
     reasons = _grouped(reasons)
     opened = schedule.next_window_start(plan_schedule, tz, datetime.combine(opening.date(), time(0), tzinfo=zone))
-    if opened < until < opened + schedule.WINDOW_SPREAD:
+    width = schedule.spread_width(plan_schedule)
+    if opened < until < opened + width:
+        over = "hour" if width == timedelta(hours=1) else f"{width.total_seconds() / 60:g} minutes"
         reasons.append(f"the lead's turn comes at {_clock(opening)} (leads waiting for one opening are spread "
-                       f"over its first hour)")
+                       f"over its first {over})")
     return reasons
 
 
