@@ -67,6 +67,7 @@ _SEARCH_DAYS = 800
 """How far ahead a send window or business day is looked for before giving up."""
 _UTC = timezone.utc
 _ONE_DAY = timedelta(days=1)
+_ONE_SECOND = timedelta(seconds=1)
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _INSTANTS_CACHED = 16384
@@ -229,6 +230,9 @@ def _instants(day: date, clock: time, tz: str) -> tuple[datetime, ...]:
     a spring-forward gap the first instant after the gap. Memoized: leads of one
     zone keep asking for the same openings and the same local times.
     """
+    offset = _steady_offset(day, tz)
+    if offset is not None:
+        return ((datetime.combine(day, clock) - offset).replace(tzinfo=_UTC),)
     zone = zoneinfo.ZoneInfo(tz)
     naive = datetime.combine(day, clock)
     first = naive.replace(tzinfo=zone, fold=0).astimezone(_UTC)
@@ -237,6 +241,24 @@ def _instants(day: date, clock: time, tz: str) -> tuple[datetime, ...]:
         return tuple(sorted({first, second}))
     # In a gap fold=1 maps before the transition and fold=0 after it.
     return (_transition(second, first, zone),)
+
+
+@functools.lru_cache(maxsize=_INSTANTS_CACHED)
+def _steady_offset(day: date, tz: str) -> timedelta | None:
+    """The UTC offset of ``tz`` all through ``day``, or ``None`` on a day its clocks change.
+
+    On a steady day every local time is one instant, the local time less the offset: leads spread over
+    a window's first hour ask for thousands of different local times, each a day's arithmetic.
+    """
+    zone = zoneinfo.ZoneInfo(tz)
+    start = datetime.combine(day, time(0)).replace(tzinfo=zone).astimezone(_UTC)
+    end = datetime.combine(day + _ONE_DAY, time(0)).replace(tzinfo=zone).astimezone(_UTC)
+    offset = start.astimezone(zone).utcoffset()
+    if end - start != _ONE_DAY or offset is None or (end - _ONE_SECOND).astimezone(zone).utcoffset() != offset:
+        return None
+    if start.astimezone(zone).replace(tzinfo=None) != datetime.combine(day, time(0)):
+        return None
+    return offset
 
 
 def _transition(before: datetime, after: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -266,7 +288,7 @@ def _seconds(text: str) -> int:
 class _Calendar:
     """A schedule's send window and holidays in the form the arithmetic asks them (built once per schedule)."""
 
-    __slots__ = ("business_days", "closing", "holidays", "hours", "opening", "opening_time")
+    __slots__ = ("business_days", "closing", "holidays", "hours", "opening", "opening_time", "spread")
 
     def __init__(self, schedule: Schedule) -> None:
         hours = schedule.business_hours
@@ -284,6 +306,10 @@ class _Calendar:
         """Seconds after local midnight at which it closes (excluded)."""
         self.opening_time: time = time(self.opening // 3600, self.opening // 60 % 60)
         """:attr:`opening` as a local time."""
+        chosen = schedule.spread
+        limit = WINDOW_SPREAD if chosen is None else timedelta(**{chosen.unit: chosen.amount})
+        self.spread: int = min(int(limit.total_seconds()), (self.closing - self.opening) // 2)
+        """Seconds into the window over which leads waiting for its opening are spread (:func:`spread_opening`)."""
 
     def is_business_day(self, day: date) -> bool:
         return day.weekday() in self.business_days and day not in self.holidays
@@ -469,20 +495,17 @@ def spread_opening(schedule: Schedule, tz: str, opening: datetime, key: str) -> 
         ``opening`` plus the lead's offset, or ``opening`` itself if the offset would leave the window.
     """
     opening = _utc(opening)
-    width = int(spread_width(schedule).total_seconds())
-    if width <= 0:
+    calendar = _calendar(schedule)
+    if calendar.spread <= 0:
         return opening
-    spread = opening + timedelta(seconds=zlib.crc32(key.encode()) % width)
-    return spread if _calendar(schedule).allows(_local(spread, tz)) else opening
+    spread = opening + timedelta(seconds=zlib.crc32(key.encode()) % calendar.spread)
+    return spread if calendar.allows(_local(spread, tz)) else opening
 
 
 def spread_width(schedule: Schedule) -> timedelta:
     """How far into its send window a schedule spreads the leads that waited for the opening: its
     ``spread`` (else :data:`WINDOW_SPREAD`), at most half the window."""
-    calendar = _calendar(schedule)
-    chosen = schedule.spread
-    limit = WINDOW_SPREAD if chosen is None else timedelta(**{chosen.unit: chosen.amount})
-    return min(limit, timedelta(seconds=(calendar.closing - calendar.opening) // 2))
+    return timedelta(seconds=_calendar(schedule).spread)
 
 
 # ---------------------------------------------------------------- display
