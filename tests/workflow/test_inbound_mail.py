@@ -151,7 +151,6 @@ async def test_an_out_of_office_holds_touches_until_the_date_it_names(rig, gatew
     # in Chicago, at the lead's own second of it.
     back = schedule.spread_opening(DAILY.schedule, "America/Chicago", datetime(2027, 2, 16, 15, 0, tzinfo=timezone.utc),
                                    started.handle.id)
-    assert back.minute > 0
     assert sends[1][0] == "two" and abs(sends[1][1] - back) < timedelta(seconds=5)
     state = await started.handle.query(QUERY_STATE, result_type=dict)
     assert state["engagement"]["replies"] == 0  # an automatic reply is not a reply
