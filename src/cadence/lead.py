@@ -112,7 +112,7 @@ def parse_lead(record: Any) -> Lead:
     else:
         fields["id"] = str(lead_id)
     email = fields.get("email")
-    if email is not None and (not isinstance(email, str) or not _EMAIL_RE.match(email) or len(email) > 254):
+    if email is not None and not is_email_address(email):
         problems.append(f"email: {str(email)[:60]!r} is not a valid address")
     phone = fields.get("phone")
     if phone is not None:
@@ -150,4 +150,9 @@ def _number(value: Any) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-__all__ = ["Lead", "LeadError", "MAX_FIELD_LENGTH", "SOURCES", "STANDARD_FIELDS", "parse_lead"]
+def is_email_address(value: object) -> bool:
+    """Whether ``value`` is an address a lead's ``email`` may hold."""
+    return isinstance(value, str) and len(value) <= 254 and _EMAIL_RE.match(value) is not None
+
+
+__all__ = ["Lead", "LeadError", "MAX_FIELD_LENGTH", "SOURCES", "STANDARD_FIELDS", "is_email_address", "parse_lead"]

@@ -22,11 +22,12 @@ def test_with_sender_matching_off_it_says_so_before_connecting(args: list[str], 
     assert capsys.readouterr() == ("", OFF)
 
 
-def test_find_refuses_what_is_not_an_address(capsys: pytest.CaptureFixture[str],
+@pytest.mark.parametrize("address", ["pat at buyer", "pat@buyer"])  # enrollment's rule: no lead could have it
+def test_find_refuses_what_is_not_an_address(address: str, capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CADENCE_INBOUND_MATCH_SENDER", "true")
-    assert main(["contacts", "find", "pat at buyer"]) == 2
-    assert capsys.readouterr().err.endswith("Error: Invalid value for ADDRESS: 'pat at buyer' is not an email address\n")
+    assert main(["contacts", "find", address]) == 2
+    assert capsys.readouterr().err.endswith(f"Error: Invalid value for ADDRESS: '{address}' is not an email address\n")
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,8 +42,9 @@ def _keys() -> Any:
 def find(address: str) -> None:
     """The running leads with ADDRESS; exit 1 when none (example: cadence contacts find pat@buyer.example)."""
     from cadence import client as api
+    from cadence.lead import is_email_address
 
-    if "@" not in address or len(address) > 320:
+    if not is_email_address(address.strip()):
         raise click.BadParameter(f"{address[:80]!r} is not an email address", param_hint="ADDRESS")
 
     key = _keys().of_address(address)
