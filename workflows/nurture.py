@@ -56,9 +56,10 @@ PATCH_STAGE_MEMO = "stage-memo-v1"
 PATCH_PUBLISH_ON_WAIT = "publish-on-wait-v1"
 PATCH_KEEP_WITH_SALES = "keep-with-sales-v1"
 PATCH_CONTACT_KEYS = "contact-keys-on-change-v1"
+PATCH_KEEP_TIMER = "keep-timer-v1"
 PATCHES: dict[str, int] = {PATCH_STAGE_MEMO: 1, PATCH_PUBLISH_ON_WAIT: 1, PATCH_KEEP_WITH_SALES: 2,
                            eng.CHANGE_COUNT_CANCELLED_TASK: 2, PATCH_CONTACT_KEYS: 2,
-                           eng.CHANGE_SPREAD_WINDOW: 2}
+                           eng.CHANGE_SPREAD_WINDOW: 2, PATCH_KEEP_TIMER: 2}
 """Interpreter changes made while leads were in flight (docs/versioning.md): patch id -> the
 first interpreter generation with it built in. Older leads decide by ``workflow.patched``."""
 
@@ -103,6 +104,8 @@ class NurtureWorkflow:
         self.woken = False
         self.resting = False
         """Whether the main loop waits (between decisions): a migration moves the lead only then."""
+        self.resting_until: datetime | None = None
+        """The cadence instant the current wait's timer fires at (None: a wait with no timer)."""
         self.migrated = False
         self.published: dict[str, Any] = {}
         self.delivery: dict[str, Any] = {}
@@ -202,13 +205,28 @@ class NurtureWorkflow:
         timeout = None if command.until is None else self._real_delay(command.until)
         if timeout is not None and timeout <= timedelta(0):
             return
-        self.resting = True
+        self.resting, self.resting_until = True, command.until
         try:
             await workflow.wait_condition(lambda: self.woken, timeout=timeout, timeout_summary=command.summary)
         except asyncio.TimeoutError:
             pass
         finally:
             self.resting = False
+
+    def _wake(self) -> None:
+        """After a message: let the main loop decide again, unless the lead rests until the same instant.
+
+        Waking would cancel the wait's timer and start one for the instant it had: two history events
+        and a billable timer per reply or update that moves nothing. Such a lead keeps its timer and
+        only shows what the message changed. Asked only then, so other histories carry no marker.
+        """
+        until = self.resting_until
+        if (self.resting and not self.woken and until is not None and self.engine.keeps_waiting(until, self.now())
+                and not self._should_continue_as_new() and self._patched(PATCH_KEEP_TIMER)):
+            self._count_new_history()
+            self._publish()
+            return
+        self.woken = True
 
     async def _touch(self, command: eng.Touch) -> None:
         now = self.now()
@@ -409,13 +427,13 @@ class NurtureWorkflow:
         else:
             if taken:  # a redelivery adds nothing to the lead's history, an upsert neither
                 self._publish_contact_keys(inp.contact_keys)
-        self.woken = True
+        self._wake()
 
     @workflow.update(name=UPDATE_LOG_OUTCOME)
     def log_outcome(self, inp: OutcomeInput) -> UpdateResult:
         """A rep records the outcome of the open call or voicemail task."""
         _reject_on(lambda: self.engine.log_outcome(inp.task_id, inp.outcome, inp.notes, dict(inp.learned), inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, f"recorded {inp.outcome} for task {inp.task_id}")
 
     @log_outcome.validator
@@ -428,7 +446,7 @@ class NurtureWorkflow:
         keep = self.engine.state.phase != "acceptance" or self._patched(PATCH_KEEP_WITH_SALES)
         _reject_on(lambda: self.engine.update_lead(dict(inp.fields), inp.by, self.now(), keep_with_sales=keep))
         self._publish_contact_keys(inp.contact_keys)
-        self.woken = True
+        self._wake()
         return UpdateResult(True, f"updated {', '.join(sorted(inp.fields))}")
 
     @update_lead.validator
@@ -450,7 +468,7 @@ class NurtureWorkflow:
     def force_handoff(self, inp: OperatorInput) -> UpdateResult:
         """An operator hands the lead to sales now."""
         _reject_on(lambda: self.engine.force_handoff(inp.to, inp.note, inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, "handoff queued")
 
     @force_handoff.validator
@@ -461,7 +479,7 @@ class NurtureWorkflow:
     def disqualify(self, inp: OperatorInput) -> UpdateResult:
         """An operator disqualifies the lead with a declared reason."""
         _reject_on(lambda: self.engine.disqualify(inp.reason, inp.note, inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, f"disqualification queued: {inp.reason}")
 
     @disqualify.validator
@@ -472,7 +490,7 @@ class NurtureWorkflow:
     def pause(self, inp: OperatorInput) -> UpdateResult:
         """Stop all touches until resumed."""
         _reject_on(lambda: self.engine.pause(inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, "paused")
 
     @pause.validator
@@ -483,7 +501,7 @@ class NurtureWorkflow:
     def resume(self, inp: OperatorInput) -> UpdateResult:
         """Resume a paused lead."""
         _reject_on(lambda: self.engine.resume(inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, "resumed")
 
     @resume.validator
@@ -494,7 +512,7 @@ class NurtureWorkflow:
     def accept(self, inp: OperatorInput) -> UpdateResult:
         """Sales accepts the handed-off lead."""
         _reject_on(lambda: self.engine.accept(inp.by, inp.note, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, "accepted")
 
     @accept.validator
@@ -505,7 +523,7 @@ class NurtureWorkflow:
     def reject(self, inp: OperatorInput) -> UpdateResult:
         """Sales rejects the handed-off lead; it is recycled into the cadence's nurture track."""
         _reject_on(lambda: self.engine.reject(inp.reason, inp.by, self.now()))
-        self.woken = True
+        self._wake()
         return UpdateResult(True, f"rejected: back to {self.plan.acceptance.recycle if self.plan.acceptance else 'nurture'}")
 
     @reject.validator

@@ -208,6 +208,18 @@ class Engine:
                 return self._remember(command, now)
         raise EngineError(f"more than {MAX_TRANSITIONS} steps without a wait at step {self._step_id()!r}")
 
+    def keeps_waiting(self, until: datetime, now: datetime) -> bool:
+        """Whether the lead, resting until ``until``, rests until that same instant after what just happened.
+
+        The answer :meth:`next_command` would give at ``now`` (a :class:`Wait` for ``until``), read
+        without deciding anything: an event that moved nothing (a reply the cadence records, a lead
+        update) leaves the lead's timer as it is.
+        """
+        st = self.state
+        return (st.status == "active" and not st.pending and now < until
+                and st.phase in ("waiting", "loop_wait", "window", "task_open")
+                and st.wait_until is not None and self._instant(st.wait_until) == until)
+
     def _step(self, now: datetime) -> Command | None:
         st = self.state
         if st.phase == "prequalify":

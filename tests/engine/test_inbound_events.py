@@ -131,3 +131,34 @@ def test_contact_keys_are_taken_only_for_the_address_the_lead_has_now():
     engine.finished(engine.next_command(T0), T0)  # the queued disqualification ends the lead
     with pytest.raises(RejectedInput, match=r"^lead L-1 has already ended$"):
         engine.check_contact_keys("pat@buyer.example", ["k"])
+
+
+def test_a_wait_an_event_did_not_move_keeps_its_instant_and_one_that_moved_it_does_not():
+    """What ``keeps_waiting`` answers is what ``next_command`` then decides (the workflow keeps its timer on it)."""
+    plan = make_plan([email("one", wait=30), email("hot"), end("bye")],
+                     events=(ir.EventHandler("meeting_booked", ir.GotoAction("hot")),))
+    engine = Engine.start(plan, LEAD, T0)
+    engine.touch_done(engine.next_command(T0), T0)
+    wait = engine.next_command(T0)
+    assert isinstance(wait, Wait) and wait.until == T0 + timedelta(days=30)
+    later = T0 + timedelta(days=3)
+    engine.on_event("reply", {"detail": "Let's talk"}, later)
+    engine.update_lead({"owner": "sam"}, "ops", later)
+    assert engine.keeps_waiting(wait.until, later)
+    again = engine.next_command(later)
+    assert isinstance(again, Wait) and again.until == wait.until
+    assert not engine.keeps_waiting(wait.until, wait.until)  # due: the lead moves on
+    assert not engine.keeps_waiting(wait.until + timedelta(seconds=1), later)  # another instant than its own
+    engine.on_event("meeting_booked", {}, later)
+    assert not engine.keeps_waiting(wait.until, later)
+    moved = engine.next_command(later)
+    assert isinstance(moved, Touch) and moved.step_id == "hot"
+
+
+def test_a_paused_lead_does_not_keep_waiting_for_its_timer():
+    engine = Engine.start(make_plan([email("one", wait=30), end("bye")]), LEAD, T0)
+    engine.touch_done(engine.next_command(T0), T0)
+    wait = engine.next_command(T0)
+    engine.pause("ops", T0)
+    assert not engine.keeps_waiting(wait.until, T0)
+    assert engine.next_command(T0) == Wait(None, "paused by an operator")

@@ -88,6 +88,16 @@ async def _changes_address(env: Any, client: Any, lead_id: str) -> None:
                          source="golden", contacts=keys)
 
 
+async def _out_of_office(env: Any, client: Any, lead_id: str) -> None:
+    """An automatic reply while the lead waits (no return date: the cadence's pause): the wait keeps its timer."""
+    from cadence import client as api
+
+    await env.sleep(timedelta(days=4))
+    await api.send_event(client, lead_id, "out_of_office", {"detail": "Out of office, limited access to email",
+                                                            "event_id": "<ooo-golden@prospect.example>"},
+                         source="golden")
+
+
 async def _backfills_contact_keys(env: Any, client: Any, lead_id: str) -> None:
     """Sender matching is turned on after the lead enrolled: an operator's backfill publishes its key."""
     from cadence import client as api
@@ -104,11 +114,12 @@ SCENARIOS: dict[str, Scenario] = {
     "qualified-on-calls": _qualified_on_calls,
     "changes-address": _changes_address,
     "backfills-contact-keys": _backfills_contact_keys,
+    "out-of-office": _out_of_office,
 }
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
 SCENARIO_TIMEOUT = 300.0
 """Seconds of real time a scenario may take (each takes a few): a stalled time-skipping server fails the run."""
-TAG = "v6"
+TAG = "v7"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 
