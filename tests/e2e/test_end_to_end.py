@@ -8,6 +8,7 @@ the Temporal UI uses.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -125,6 +126,9 @@ def test_operators_pause_resume_update_disqualify_and_hand_off_from_the_cli(stac
     again = stack.cli("pause", "O-1", ok=False)
     assert (again.returncode, again.stderr.strip()) == (1, "error: lead O-1 is paused, not active")
     assert stack.cli("resume", "O-1").stdout.strip() == "resumed"
+    who = f"operator:{getpass.getuser()}"  # the person at the terminal, as `cadence suppress` and `migrate` record
+    said = [(h["outcome"], h["by"]) for h in stack.json("status", "O-1")["history"] if h["kind"] == "operator"]
+    assert said == [("paused", who), ("resumed", who)]
 
     bad = stack.cli("event", "O-1", "lead_updated", "-d", "email=not-an-email", ok=False)
     assert (bad.returncode, bad.stderr.strip()) == (1, "error: invalid lead data: email: 'not-an-email' is not a valid address")

@@ -75,8 +75,8 @@ def backfill(dry_run: bool, concurrency: int, by: str, as_json: bool) -> None:
     """
     from cadence import client as api
     from cadence import contacts_backfill
+    from cadence.cli.operator import operator
     from cadence.cli.progress import ProgressBar
-    from cadence.cli.suppress import _login
 
     keys = _keys()
     if dry_run:
@@ -92,7 +92,7 @@ def backfill(dry_run: bool, concurrency: int, by: str, as_json: bool) -> None:
 
     async def go(client: Any, _settings: Any) -> Any:
         with ProgressBar("publishing contact keys", quiet=as_json) as advance:
-            return await contacts_backfill.backfill(client, keys, by=by or _login(), concurrency=concurrency,
+            return await contacts_backfill.backfill(client, keys, by=operator(by), concurrency=concurrency,
                                                     on_progress=advance)
 
     result = _run(go)

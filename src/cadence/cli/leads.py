@@ -17,6 +17,7 @@ import click
 
 from cadence import utc
 from cadence.cli.main import CadenceCLIError, set_exit_code
+from cadence.cli.operator import operator
 
 T = TypeVar("T")
 
@@ -130,7 +131,7 @@ def enroll(cadence: str, source: Path, mapping: tuple[str, ...], rejects: Path |
                 advance(sum(counts.values()), len(records))
 
             await enroll_many(client, plan, records, task_queue=settings.task_queue, time_scale=scale,
-                              concurrency=concurrency, enrolled_by="cli", on_result=on_result,
+                              concurrency=concurrency, enrolled_by=operator(), on_result=on_result,
                               contacts=ContactKeys.configured(settings))
 
     _run(work)
@@ -192,7 +193,7 @@ def event(lead_id: str, kind: str, data: tuple[str, ...]) -> None:
         # Changed data goes through the validated update, so a bad value is refused here and now.
         from cadence.contacts import ContactKeys
 
-        result = _run(lambda client, settings: api.update_lead(client, lead_id, details, by="cli",
+        result = _run(lambda client, settings: api.update_lead(client, lead_id, details, by=operator(),
                                                                contacts=ContactKeys.configured(settings)))
         click.echo(f"lead {lead_id}: {result.message}")
         return
@@ -409,7 +410,7 @@ def handoff(lead_id: str, to: str, note: str) -> None:
     """
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.force_handoff(client, lead_id, to=to, note=note, by="cli")).message)
+    click.echo(_run(lambda client, _s: api.force_handoff(client, lead_id, to=to, note=note, by=operator())).message)
 
 
 @click.command()
@@ -425,7 +426,7 @@ def disqualify(lead_id: str, reason: str, note: str) -> None:
     """
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.disqualify(client, lead_id, reason, note=note, by="cli")).message)
+    click.echo(_run(lambda client, _s: api.disqualify(client, lead_id, reason, note=note, by=operator())).message)
 
 
 @click.command()
@@ -466,7 +467,7 @@ def pause(lead_id: str) -> None:
     """Pause a lead: no touches until resumed (example: cadence pause L-1001)."""
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.pause(client, lead_id, by="cli")).message)
+    click.echo(_run(lambda client, _s: api.pause(client, lead_id, by=operator())).message)
 
 
 @click.command()
@@ -475,7 +476,7 @@ def resume(lead_id: str) -> None:
     """Resume a paused lead (example: cadence resume L-1001)."""
     from cadence import client as api
 
-    click.echo(_run(lambda client, _s: api.resume(client, lead_id, by="cli")).message)
+    click.echo(_run(lambda client, _s: api.resume(client, lead_id, by=operator())).message)
 
 
 def _console() -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,16 +10,8 @@ import click
 
 from cadence.cli.leads import _echo_json, _load_plan, _parse_pairs, _run, _settings
 from cadence.cli.main import CadenceCLIError, set_exit_code
+from cadence.cli.operator import operator
 from cadence.cli.progress import ProgressBar
-
-
-def _who(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "cli"
 
 
 @click.command()
@@ -38,7 +29,7 @@ def _who(by: str | None) -> str:
 @click.option("--lead", "lead_ids", multiple=True, metavar="ID", help="Only this lead (repeatable).")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Leads read or moved at once.")
-@click.option("--by", default=None, help="Who migrates (default: the login name); recorded in every lead's history.")
+@click.option("--by", default=None, help="Who migrates (default: the operator's login); recorded in every lead's history.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def migrate(cadence: str | None, from_version: str, to_file: Path | None, mapping: tuple[str, ...], where: str,
             dry_run: bool, undo_record: Path | None, lead_ids: tuple[str, ...], concurrency: int, by: str | None,
@@ -61,7 +52,7 @@ def migrate(cadence: str | None, from_version: str, to_file: Path | None, mappin
     from cadence.migration import records
     from cadence.migration.runner import MigrationError, Request, check_request, plan, run, undo, undo_requests
 
-    who = _who(by)
+    who = operator(by)
     settings = _settings()
     if undo_record is not None:
         if cadence or to_file or mapping or dry_run or lead_ids or where:

@@ -8,6 +8,7 @@ import click
 
 from cadence.cli.leads import _echo_json, _run
 from cadence.cli.main import CadenceCLIError, set_exit_code
+from cadence.cli.operator import operator
 
 
 @click.group()
@@ -43,7 +44,7 @@ def add(pattern: str, note: str, by: str) -> None:
     canonical = _pattern(pattern)
 
     async def go(client: Any, settings: Any) -> Any:
-        return await suppression.add(client, canonical, "manual", by=by or _login(), note=note,
+        return await suppression.add(client, canonical, "manual", by=operator(by), note=note,
                                      task_queue=settings.task_queue)
 
     click.echo(f"{canonical}: {_run(go).message}")
@@ -57,7 +58,7 @@ def remove(pattern: str, by: str) -> None:
     from cadence import suppression
 
     canonical = _pattern(pattern)
-    if not _run(lambda client, _s: suppression.remove(client, canonical, by=by or _login())):
+    if not _run(lambda client, _s: suppression.remove(client, canonical, by=operator(by))):
         raise CadenceCLIError(f"{canonical} is not on the do-not-contact list")
     click.echo(f"{canonical}: removed")
 
@@ -102,15 +103,6 @@ def list_(limit: int, as_json: bool) -> None:
         table.add_row(r.get("pattern", ""), r.get("reason", ""), str(r.get("at", ""))[:10], r.get("by", ""),
                       r.get("note", ""))
     Console().print(table)
-
-
-def _login() -> str:
-    import getpass
-
-    try:
-        return f"operator:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "operator"
 
 
 __all__ = ["suppress"]
