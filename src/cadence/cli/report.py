@@ -73,7 +73,7 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
       cadence report --source sales --cost call=45 --html report.html
     """
     from cadence.cli.progress import ProgressBar
-    from cadence.report.collect import collect, report_query
+    from cadence.report.collect import collect, count
     from cadence.report.figures import compute, default_until, parse_costs
     from cadence.report.render import (
         headline,
@@ -96,8 +96,7 @@ def report(since: str, until: str, cadence: str | None, source: str | None, owne
         # A report over many leads reads visibility for a while (about a minute at 100,000 on the dev server).
         bar = ProgressBar("reading leads", quiet=as_json)
         with bar as advance:
-            query = report_query(since=start, cadence=cadence, source=source, owner=owner)
-            total = (await client.count_workflows(query)).count if bar.shown else None
+            total = await count(client, since=start, cadence=cadence, source=source, owner=owner) if bar.shown else None
             return await collect(client, since=start, cadence=cadence, source=source, owner=owner,
                                  on_page=lambda done: advance(done, total))
 

@@ -61,6 +61,12 @@ async def page_records(client: Client, rows: Sequence[WorkflowExecutionInfo]) ->
     return out
 
 
+async def count(client: Client, *, since: datetime | None = None, cadence: str | None = None,
+                source: str | None = None, owner: str | None = None) -> int:
+    """How many visibility rows :func:`collect` reads for the same filters (one count query: a progress bar's total)."""
+    return (await client.count_workflows(report_query(since=since, cadence=cadence, source=source, owner=owner))).count
+
+
 async def collect(client: Client, *, since: datetime | None = None, cadence: str | None = None,
                   source: str | None = None, owner: str | None = None,
                   page_size: int = visibility.PAGE_SIZE,
@@ -90,4 +96,4 @@ async def collect(client: Client, *, since: datetime | None = None, cadence: str
     return [record for _, record in latest.values()]
 
 
-__all__ = ["collect", "page_records", "report_query"]
+__all__ = ["collect", "count", "page_records", "report_query"]
