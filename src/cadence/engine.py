@@ -153,7 +153,6 @@ class Engine:
         Asked only where the change decides; the workflow answers for leads that ran before it."""
         # Derived values asked for at every decision, each kept with what it was derived from.
         self._tz_of: tuple[ir.Schedule, Any, str] | None = None
-        self._touch_numbers_of: tuple[ir.Plan, dict[str, str]] | None = None
         self._texts: tuple[datetime | None, str, datetime | None, str] = (None, "", None, "")
         self._parsed: tuple[str, datetime] | None = None
 
@@ -768,12 +767,7 @@ class Engine:
         self.state.visits[step_id] = self.state.visits.get(step_id, 0) + 1
 
     def _touch_number(self, step_id: str) -> str:
-        known = self._touch_numbers_of
-        if known is None or known[0] is not self.plan:
-            touches = [s.id for s in self.plan.steps if s.kind in ir.TOUCH_KINDS]
-            numbers = {step: f"{n}/{len(touches)}" for n, step in enumerate(touches, 1)}
-            known = self._touch_numbers_of = (self.plan, numbers)
-        return known[1][step_id]
+        return self.plan.touch_numbers[step_id]
 
     def _iso(self, when: datetime) -> str:
         """:func:`cadence.utc.iso` of ``when``; one decision writes the same two instants (now, the wait's end) often."""

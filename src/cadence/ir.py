@@ -9,6 +9,7 @@ guessing, so a Plan always round-trips exactly through JSON.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import sys
@@ -456,6 +457,12 @@ class Plan:
     def touch_count(self) -> int:
         """Number of touch steps (email, call, voicemail, letter)."""
         return sum(1 for s in self.steps if s.kind in TOUCH_KINDS)
+
+    @functools.cached_property
+    def touch_numbers(self) -> dict[str, str]:
+        """Each touch step's place among them, ``"3/9"``, by step id (worked out once per plan, not per lead)."""
+        touches = [s.id for s in self.steps if s.kind in TOUCH_KINDS]
+        return {step: f"{n}/{len(touches)}" for n, step in enumerate(touches, 1)}
 
 
 # ---------------------------------------------------------------- JSON
