@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import REPO, figure, info  # noqa: E402
 from cadence.dsl.compiler import compile_file  # noqa: E402
 from cadence.simulate.leads import synthetic_leads  # noqa: E402
+from cadence.simulate.partition import groups_for_cores  # noqa: E402
 from cadence.simulate.runner import default_processes, simulate  # noqa: E402
 
 TARGET_SECONDS = 5.0
@@ -38,18 +39,25 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--processes", type=int, default=None, help="default: one per core (cadence simulate's)")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="default: cadence simulate's (one per core, or a few more when the reps divide unevenly)")
     args = parser.parse_args()
     plan = compile_file(REPO / "cadences" / "enterprise-nurture.yaml")
     leads = synthetic_leads(args.leads)
-    processes = args.processes or default_processes(len(leads))
+    if args.processes is None:
+        cores = default_processes(len(leads))
+        processes = len(groups_for_cores(plan, leads, cores)) if cores > 1 else 1
+        shown = f"{processes} process{'es' if processes != 1 else ''} on {cores} core{'s' if cores != 1 else ''}"
+    else:
+        processes = args.processes
+        shown = f"{processes} process{'es' if processes != 1 else ''} (--processes)"
     times, loads = [], []
     for _ in range(args.repeat):
         loads.append(os.getloadavg()[0])
         started = time.perf_counter()
-        result = simulate(plan, leads, start=START, days=args.days, processes=processes)
+        result = simulate(plan, leads, start=START, days=args.days, processes=args.processes)
         times.append(time.perf_counter() - started)
-    info(f"{args.leads} leads, {args.days} days, {processes} process{'es' if processes != 1 else ''}, runs: "
+    info(f"{args.leads} leads, {args.days} days, {shown}, runs: "
          f"{', '.join(f'{t:.2f} s' for t in times)} (best {min(times):.2f} s; load average before each: "
          f"{', '.join(f'{load:.1f}' for load in loads)}); {type(result).__name__} built")
     median = statistics.median(times)

@@ -17,7 +17,7 @@ from cadence.simulate import (
     summarize,
     synthetic_leads,
 )
-from cadence.simulate.partition import assignees, groups
+from cadence.simulate.partition import assignees, groups, groups_for_cores
 from cadence.simulate.render import lead_to_dict, summary_to_dict
 from tests.engine.plans import call, days, end, make_plan
 from tests.simulate.test_runner import ENTERPRISE, START
@@ -52,6 +52,32 @@ def test_leads_sharing_a_rep_stay_together_and_the_groups_are_even():
     assert sorted(len(part) for part in parts) == [21, 30]  # five owners of ten leads, one lead of the unassigned queue
     assert assignees(ENTERPRISE, leads[-1]) == {"queue:unassigned"}
     assert sorted(i for part in parts for i in part) == list(range(len(leads)))
+
+
+def test_five_reps_on_two_cores_make_three_groups_and_a_rep_with_most_leads_keeps_two():
+    five = synthetic_leads(50, 1, owner_count=5)
+    parts = groups_for_cores(ENTERPRISE, five, 2)
+    assert sorted(len(part) for part in parts) == [10, 20, 20]  # no core left with three reps' work while one idles
+    assert sorted(i for part in parts for i in part) == list(range(50))
+    four = synthetic_leads(40, 1, owner_count=4)
+    assert sorted(len(part) for part in groups_for_cores(ENTERPRISE, four, 2)) == [20, 20]
+    assert groups_for_cores(ENTERPRISE, five, 1) == [list(range(50))]
+    lopsided = [parse_lead({"id": f"D-{i}", "email": "a@b.example", "company": "B", "owner": "dana@seller.example"})
+                for i in range(40)] + synthetic_leads(10, 1, owner_count=5)
+    # More groups cannot shorten a run that one rep's leads make long: the plain two stay.
+    assert groups_for_cores(ENTERPRISE, lopsided, 2) == groups(ENTERPRISE, lopsided, 2)
+
+
+def test_the_default_processes_print_what_one_prints(monkeypatch):
+    from cadence.simulate import runner
+
+    monkeypatch.setattr(runner, "default_processes", lambda leads: 2)  # two cores, whatever this machine has
+    leads = synthetic_leads(100, 3, owner_count=5)
+    traced = [leads[0].id, leads[99].id]
+    one = simulate(ENTERPRISE, leads, start=START, days=200, behaviour=BUSY_REPS, seed=3, trace=traced, processes=1)
+    default = simulate(ENTERPRISE, leads, start=START, days=200, behaviour=BUSY_REPS, seed=3, trace=traced)
+    assert as_json(default, traced) == as_json(one, traced)
+    assert default == one
 
 
 def test_a_shared_queue_keeps_every_lead_in_one_process():

@@ -130,7 +130,8 @@ def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None,
 @click.option("--templates", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Templates directory (default: the nearest templates/ above each cadence file).")
 @click.option("--processes", metavar="N", help="Processes to share the leads between (leads of one rep stay "
-              "together; the run is the same with any number). Default: one per core, 500 leads each at least.")
+              "together; the run is the same with any number). Default: one per core, 500 leads each at least, or a few "
+              "more when the reps' leads divide unevenly between the cores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures (or the lead's calendar) as JSON.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a self-contained HTML page with charts to this file.")

@@ -44,6 +44,38 @@ def groups(plan: ir.Plan, leads: Sequence[Lead], count: int) -> list[list[int]]:
     components, largest first, each go to the smallest group so far (ties: the lower group,
     the earlier lead). The same leads always give the same groups, each in the leads' order.
     """
+    return _bins(_components(plan, leads), count)
+
+
+def groups_for_cores(plan: ir.Plan, leads: Sequence[Lead], cores: int) -> list[list[int]]:
+    """:func:`groups` for ``cores`` cores: one group per core, or more when that leaves one core much longer at work.
+
+    Five reps' leads on two cores make groups of three and two reps: the run lasts as long as
+    the three. Three groups (two, two and one rep) on the same two cores, shared by the
+    operating system, end when about half the work is done on each. So the count grows from
+    ``cores`` (to at most :data:`MOST_GROUPS_PER_CORE` per core) until the largest group is no
+    more than :data:`IMBALANCE` over an even share, or no larger count makes it smaller.
+    """
+    components = _components(plan, leads)
+    share = len(leads) / max(1, cores)
+    best = _bins(components, cores)
+    for count in range(cores + 1, min(len(components), cores * MOST_GROUPS_PER_CORE) + 1):
+        if max(map(len, best)) <= share * IMBALANCE:
+            break
+        more = _bins(components, count)
+        if max(map(len, more)) < max(map(len, best)):
+            best = more
+    return best
+
+
+MOST_GROUPS_PER_CORE = 4
+"""Most groups :func:`groups_for_cores` makes per core (each group is a process)."""
+IMBALANCE = 1.05
+"""How much larger than an even share of the leads the largest group may be before more groups are made."""
+
+
+def _components(plan: ir.Plan, leads: Sequence[Lead]) -> list[list[int]]:
+    """Leads that share an assignee, directly or through other leads: largest first (ties: the earlier lead)."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -66,12 +98,15 @@ def groups(plan: ir.Plan, leads: Sequence[Lead], count: int) -> list[list[int]]:
     components: dict[str, list[int]] = {}
     for index, key in enumerate(firsts):
         components.setdefault(root(key), []).append(index)
-    ordered = sorted(components.values(), key=lambda members: (-len(members), members[0]))
-    bins: list[list[int]] = [[] for _ in range(max(1, min(count, len(ordered))))]
-    for members in ordered:
+    return sorted(components.values(), key=lambda members: (-len(members), members[0]))
+
+
+def _bins(components: list[list[int]], count: int) -> list[list[int]]:
+    bins: list[list[int]] = [[] for _ in range(max(1, min(count, len(components))))]
+    for members in components:
         smallest = min(range(len(bins)), key=lambda b: (len(bins[b]), b))
         bins[smallest].extend(members)
     return [sorted(members) for members in bins if members]
 
 
-__all__ = ["assignees", "groups"]
+__all__ = ["IMBALANCE", "MOST_GROUPS_PER_CORE", "assignees", "groups", "groups_for_cores"]

@@ -86,7 +86,8 @@ def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int
         spread_days: leads enter at random instants over this many days instead of all at ``start``.
         on_progress: told how far the clock has got (with several processes: this process's share of the leads).
         processes: processes to share the leads between (leads sharing a rep stay in one); the run is the
-            same with any number. ``None``: :func:`default_processes`.
+            same with any number. ``None``: one per core (:func:`default_processes`), or a few more when the
+            leads' reps divide unevenly between the cores (:func:`cadence.simulate.partition.groups_for_cores`).
 
     Raises:
         ValueError: a naive ``start``, a negative horizon, duplicate lead ids, an unknown zone, fewer than
@@ -109,8 +110,11 @@ def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int
             raise ValueError(f"lead {lead.id} appears twice")
         seen.add(lead.id)
     job = _Job(plan, behaviour, seed, start, start + timedelta(days=days), frozenset(trace), spread_days)
-    count = default_processes(len(leads)) if processes is None else processes
-    groups = partition.groups(plan, leads, count) if count > 1 else []
+    if processes is None:
+        cores = default_processes(len(leads))
+        groups = partition.groups_for_cores(plan, leads, cores) if cores > 1 else []
+    else:
+        groups = partition.groups(plan, leads, processes) if processes > 1 else []
     done = _in_processes(job, leads, groups, on_progress) if len(groups) > 1 else None
     records, reps = done if done is not None else _run(job, leads, on_progress)
     return SimulationRun(
