@@ -27,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import REPO, figure, info  # noqa: E402
 from cadence.dsl.compiler import compile_file  # noqa: E402
 from cadence.simulate.leads import synthetic_leads  # noqa: E402
-from cadence.simulate.partition import groups_for_cores  # noqa: E402
-from cadence.simulate.runner import default_processes, simulate  # noqa: E402
+from cadence.simulate.runner import default_processes, process_groups, simulate  # noqa: E402
 
 TARGET_SECONDS = 5.0
 START = datetime(2027, 3, 1, 9, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -44,13 +43,10 @@ def main() -> None:
     args = parser.parse_args()
     plan = compile_file(REPO / "cadences" / "enterprise-nurture.yaml")
     leads = synthetic_leads(args.leads)
-    if args.processes is None:
-        cores = default_processes(len(leads))
-        processes = len(groups_for_cores(plan, leads, cores)) if cores > 1 else 1
-        shown = f"{processes} process{'es' if processes != 1 else ''} on {cores} core{'s' if cores != 1 else ''}"
-    else:
-        processes = args.processes
-        shown = f"{processes} process{'es' if processes != 1 else ''} (--processes)"
+    processes = max(1, len(process_groups(plan, leads, args.processes)))
+    cores = default_processes(len(leads))
+    shown = (f"{processes} process{'es' if processes != 1 else ''} "
+             + ("(--processes)" if args.processes else f"on {cores} core{'s' if cores != 1 else ''}"))
     times, loads = [], []
     for _ in range(args.repeat):
         loads.append(os.getloadavg()[0])

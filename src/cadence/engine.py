@@ -216,7 +216,7 @@ class Engine:
         """
         st = self.state
         return (st.status == "active" and not st.pending and now < until
-                and st.phase in ("waiting", "loop_wait", "window", "task_open")
+                and st.phase in migration_positions.RESTING_PHASES
                 and st.wait_until is not None and self._instant(st.wait_until) == until)
 
     def _step(self, now: datetime) -> Command | None:
@@ -225,7 +225,7 @@ class Engine:
             return self._prequalify(now)
         if st.phase == "acceptance":
             return self._sales.decide(now)
-        if st.phase in ("waiting", "loop_wait", "window", "task_open"):
+        if st.phase in migration_positions.RESTING_PHASES:
             until = self._instant(st.wait_until) if st.wait_until else now
             if now < until:
                 return Wait(until, self._wait_summary(until), business_days=self._task_in_business_days())

@@ -456,7 +456,7 @@ class Plan:
     @property
     def touch_count(self) -> int:
         """Number of touch steps (email, call, voicemail, letter)."""
-        return sum(1 for s in self.steps if s.kind in TOUCH_KINDS)
+        return len(self.touch_numbers)
 
     @functools.cached_property
     def touch_numbers(self) -> dict[str, str]:

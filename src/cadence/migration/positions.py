@@ -26,8 +26,8 @@ from typing import Any
 
 from cadence import ir, schedule, utc
 
-MOVABLE_PHASES = ("waiting", "loop_wait", "window", "task_open")
-"""Phases a lead rests in between decisions; a migration moves a lead only at rest."""
+RESTING_PHASES = ("waiting", "loop_wait", "window", "task_open")
+"""Phases a lead rests in between decisions (until its ``wait_until``); a migration moves a lead only at rest."""
 
 
 class MoveRefused(ValueError):
@@ -41,7 +41,7 @@ class Position:
     step: str
     """The step id at the lead's position ("" before pre-qualification)."""
     phase: str
-    """One of :data:`MOVABLE_PHASES`, or the phase that keeps it from moving."""
+    """One of :data:`RESTING_PHASES`, or the phase that keeps it from moving."""
     visits: int
     """How many times the lead went through this step (its iteration)."""
     wait_until: str | None
@@ -116,7 +116,7 @@ def plan_move(state: Any, current: ir.Plan, target: ir.Plan, mapping: Mapping[st
         raise MoveRefused("the lead has ended")
     if state.phase == "acceptance":
         raise MoveRefused("handed off and waiting for sales to answer: migrate it after sales answers")
-    if state.phase not in MOVABLE_PHASES:
+    if state.phase not in RESTING_PHASES:
         raise MoveRefused(f"the lead is between steps ({state.phase} at {source.step or 'the start'}): try again in a moment")
     wanted = mapping.get(source.step, source.step)
     try:
@@ -190,5 +190,5 @@ def _rewait(state: Any, current: ir.Plan, target: ir.Plan, old: ir.Duration | No
     return utc.iso(moved), f"the new step waits {new or 'nothing'} (was {old}), counted from {utc.iso(began)}"
 
 
-__all__ = ["MOVABLE_PHASES", "Move", "MoveRefused", "Position", "apply_move", "check_mapping", "plan_move",
+__all__ = ["RESTING_PHASES", "Move", "MoveRefused", "Position", "apply_move", "check_mapping", "plan_move",
            "position_of"]

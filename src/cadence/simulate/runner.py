@@ -110,17 +110,28 @@ def simulate(plan: ir.Plan, leads: Sequence[Lead], *, start: datetime, days: int
             raise ValueError(f"lead {lead.id} appears twice")
         seen.add(lead.id)
     job = _Job(plan, behaviour, seed, start, start + timedelta(days=days), frozenset(trace), spread_days)
-    if processes is None:
-        cores = default_processes(len(leads))
-        groups = partition.groups_for_cores(plan, leads, cores) if cores > 1 else []
-    else:
-        groups = partition.groups(plan, leads, processes) if processes > 1 else []
+    groups = process_groups(plan, leads, processes)
     done = _in_processes(job, leads, groups, on_progress) if len(groups) > 1 else None
     records, reps = done if done is not None else _run(job, leads, on_progress)
     return SimulationRun(
         cadence=plan.name, version=plan.sha256, start=start.astimezone(ZoneInfo(zone)), end=job.end, zone=zone,
         seed=seed, behaviour=behaviour, leads=records, reps=reps, plan_touches=plan.touch_count,
     )
+
+
+def process_groups(plan: ir.Plan, leads: Sequence[Lead], processes: int | None) -> list[list[int]]:
+    """The groups of leads :func:`simulate` runs, one process each (empty: all in this process).
+
+    Args:
+        plan: the cadence.
+        leads: the leads.
+        processes: ``simulate``'s argument: a number of processes, or ``None`` for one per core
+            (:func:`default_processes`) or a few more when the reps divide unevenly (``partition.groups_for_cores``).
+    """
+    if processes is None:
+        cores = default_processes(len(leads))
+        return partition.groups_for_cores(plan, leads, cores) if cores > 1 else []
+    return partition.groups(plan, leads, processes) if processes > 1 else []
 
 
 def default_processes(leads: int) -> int:
@@ -596,5 +607,5 @@ def describe(entry: dict[str, Any]) -> str:
     return f"{kind}: {outcome}"
 
 
-__all__ = ["MAX_COMMANDS", "MIN_LEADS_PER_PROCESS", "Progress", "SOURCE", "SimulationError", "default_processes", "describe",
+__all__ = ["MAX_COMMANDS", "MIN_LEADS_PER_PROCESS", "Progress", "SOURCE", "SimulationError", "default_processes", "process_groups", "describe",
            "simulate"]
