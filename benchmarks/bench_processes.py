@@ -44,7 +44,7 @@ from cadence import ir  # noqa: E402
 async def touches_per_second(processes: int, leads: int, time_scale: float, window: float) -> float:
     """Emails per second the sink accepts at saturation with ``processes`` worker processes."""
     plan = load_plan()
-    plan_data = ir.plan_to_wire(plan)
+    plan_data = ir.plan_for_input(plan)
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with dev_server() as env:
             tq = task_queue(f"procs-{processes}")

@@ -58,7 +58,7 @@ async def _collect(handles: list[Any]) -> list[dict[str, Any]]:
 async def run_time_skipping(impl: str, n: int) -> tuple[float, float, int]:
     """Seconds to start, skip and collect ``n`` leads; returns (total, start part, emails delivered)."""
     plan = load_plan()
-    plan_data = ir.plan_to_wire(plan)
+    plan_data = ir.plan_for_input(plan)
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with time_skipping() as env:
             tq = task_queue(f"run-{impl}")
@@ -84,7 +84,7 @@ async def run_time_skipping(impl: str, n: int) -> tuple[float, float, int]:
 
 async def run_dev(impl: str, n: int, day_seconds: float) -> tuple[float, int]:
     plan = load_plan()
-    plan_data = ir.plan_to_wire(plan)
+    plan_data = ir.plan_for_input(plan)
     scale = 86400.0 / day_seconds
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with dev_server() as env:

@@ -375,7 +375,7 @@ class NurtureWorkflow:
 
     def _carry(self, plan: ir.Plan) -> dict[str, Any]:
         return rq.to_wire(NurtureInput(
-            lead=self.engine.state.lead, plan=ir.plan_to_wire(plan), time_scale=self.scale,
+            lead=self.engine.state.lead, plan=ir.plan_for_input(plan), time_scale=self.scale,
             state=self.engine.state.to_dict(), enrolled_by=self.inp.enrolled_by, virtual_now=utc.iso(self.now()),
             clock_offset=self.offset.total_seconds(),
             history_limit=self.inp.history_limit, interpreter_generation=INTERPRETER_GENERATION))

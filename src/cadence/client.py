@@ -172,7 +172,7 @@ async def enroll(
     whose address is on the do-not-contact list is rejected.
 
     Args:
-        plan_data: ``ir.plan_to_wire(plan)``, passed in when enrolling many leads to convert once.
+        plan_data: ``ir.plan_for_input(plan)``, passed in when enrolling many leads to pack once.
         history_limit: continue-as-new past this many history events (default: the workflow's).
         cadence_now: the instant (timezone-aware) the lead's cadence clock starts at; the lead then
             lives that far ahead of (or behind) the server's clock. Tests and simulations state
@@ -198,7 +198,7 @@ async def enroll(
             WORKFLOW_NAME,
             # A plain dict with NurtureInput's fields: the converter deep-copies a dataclass, and the whole
             # plan in it, for every lead (what that costs: benchmarks/README.md).
-            {"lead": lead.fields, "plan": plan_data or ir.plan_to_wire(plan), "time_scale": time_scale,
+            {"lead": lead.fields, "plan": plan_data or ir.plan_for_input(plan), "time_scale": time_scale,
              "enrolled_by": enrolled_by, "interpreter_generation": INTERPRETER_GENERATION, **extra},
             id=workflow_id_for(lead.id),
             task_queue=task_queue,
@@ -235,7 +235,7 @@ async def enroll_many(
         on_result: called once per lead as it completes (progress bars, rejects files).
         contacts: see :func:`enroll`.
     """
-    plan_data = ir.plan_to_wire(plan)
+    plan_data = ir.plan_for_input(plan)
     suppressed = await suppression.snapshot(client)
     results: list[EnrollResult] = []
     queue: asyncio.Queue[tuple[int, Lead | str] | None] = asyncio.Queue(maxsize=concurrency * 2)
@@ -382,7 +382,7 @@ async def migrate(client: Client, lead_id: str, root: ir.Plan, migration_id: str
                   mapping: dict[str, str] | None = None, by: str = "") -> UpdateResult:
     """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position."""
     return await _update(client, lead_id, UPDATE_MIGRATE, MigrateInput(
-        plan=ir.plan_to_wire(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
+        plan=ir.plan_for_input(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
 
 
 async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:

@@ -30,11 +30,12 @@ UPDATE_CONTACT_KEYS = "publish_contact_keys"
 QUERY_STATE = "state"
 
 
-INTERPRETER_GENERATION = 1
+INTERPRETER_GENERATION = 2
 """The interpreter generation new leads start on: every patch up to it is built in (docs/versioning.md).
 
 Raise it only in a release after the one that added the patches, once every
 worker runs them: a worker refuses leads of a generation it does not know.
+Generation 2 also carries the plan packed (:func:`cadence.ir.plan_for_input`).
 """
 
 
@@ -45,7 +46,8 @@ class NurtureInput:
     lead: dict[str, Any]
     """The validated lead record (see :func:`cadence.lead.parse_lead`)."""
     plan: dict[str, Any]
-    """The compiled Plan as :func:`cadence.ir.plan_to_wire` data (or the longer ``plan_to_dict``); pinned for this lead."""
+    """The compiled Plan, pinned for this lead: :func:`cadence.ir.plan_for_input` (packed, from generation 2 on),
+    or :func:`cadence.ir.plan_to_wire` / ``plan_to_dict`` data (older leads)."""
     time_scale: float = 1.0
     """Clock speed-up for demos: 1000 plays a 6-month cadence in about 4 hours."""
     state: dict[str, Any] | None = None
@@ -127,7 +129,7 @@ class MigrateInput:
     """Move the lead onto another version of its cadence (``cadence migrate``)."""
 
     plan: dict[str, Any]
-    """The new version of the lead's root cadence, as :func:`cadence.ir.plan_to_wire` data."""
+    """The new version of the lead's root cadence, as :func:`cadence.ir.plan_for_input` (or ``plan_to_wire``) data."""
     migration_id: str
     """The migration's id: asking again with it changes nothing."""
     mapping: dict[str, str] = field(default_factory=dict)

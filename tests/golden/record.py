@@ -119,7 +119,7 @@ SCENARIOS: dict[str, Scenario] = {
 CADENCES = ("inbound-fast-follow", "enterprise-nurture", "stale-monthly")
 SCENARIO_TIMEOUT = 300.0
 """Seconds of real time a scenario may take (each takes a few): a stalled time-skipping server fails the run."""
-TAG = "v7"
+TAG = "v8"
 """Histories recorded by this release of the interpreter; older tags stay and keep replaying."""
 
 

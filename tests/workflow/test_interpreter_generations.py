@@ -58,6 +58,11 @@ async def test_new_leads_write_no_patch_markers_and_older_leads_still_decide_by_
     assert len(new_events) < len(old_events)
     start = new_events[0].workflow_execution_started_event_attributes.input.payloads[0].data
     assert json.loads(start)["interpreter_generation"] == INTERPRETER_GENERATION
+    # Generation 2 carries the plan packed: the bytes the server stored for the start, and what the worker ran.
+    assert list(json.loads(start)["plan"]) == [ir.PACKED]
+    assert ir.plan_from_dict(json.loads(start)["plan"]) == PLAN
+    old_start = old_events[0].workflow_execution_started_event_attributes.input.payloads[0].data
+    assert len(start) < len(old_start) / 2
 
 
 async def test_a_lead_of_a_newer_generation_waits_for_a_worker_that_knows_it(rig):

@@ -1,0 +1,79 @@
+"""The packed plan a lead's input carries from interpreter generation 2 on (ir.plan_for_input)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+
+from cadence import ir
+from cadence.dsl import compile_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _plan(name: str) -> ir.Plan:
+    return compile_file(ROOT / "cadences" / f"{name}.yaml")
+
+
+def _packed(text: bytes) -> dict[str, str]:
+    return {ir.PACKED: base64.b64encode(text).decode("ascii")}
+
+
+@pytest.mark.parametrize("name", ["enterprise-nurture", "inbound-fast-follow", "stale-monthly", "benchmark-seven-touch"])
+def test_a_packed_plan_is_a_third_of_its_json_and_reads_back_as_the_same_version(name: str) -> None:
+    plan = _plan(name)
+    packed = json.loads(json.dumps(ir.plan_for_input(plan)))  # what the workflow's input decodes to
+    assert list(packed) == [ir.PACKED]
+    assert ir.plan_from_dict(packed) == plan
+    assert ir.unpacked(packed) == json.loads(json.dumps(ir.plan_to_wire(plan)))
+    assert len(json.dumps(packed)) < 0.5 * len(json.dumps(ir.plan_to_wire(plan)))
+
+
+def test_enterprise_nurture_packs_from_32_to_11_kib() -> None:
+    plan = _plan("enterprise-nurture")
+    assert len(json.dumps(ir.plan_to_wire(plan), separators=(",", ":"))) > 30_000
+    assert len(json.dumps(ir.plan_for_input(plan), separators=(",", ":"))) < 12_000
+
+
+def test_leads_on_one_packed_version_share_one_parsed_plan() -> None:
+    plan = _plan("stale-monthly")
+    first, second = ir.plan_for_input(plan), ir.plan_for_input(plan)
+    assert first == second and first[ir.PACKED] is not second[ir.PACKED]
+    assert ir.plan_from_dict_cached(first) is ir.plan_from_dict_cached(second)
+    # A track switch carries the parent's tracks: different content, a different plan, never the cached one.
+    switched = dataclasses.replace(plan, tracks=(_plan("benchmark-seven-touch"),))
+    assert ir.plan_from_dict_cached(ir.plan_for_input(switched)) == switched
+
+
+def test_plain_plan_data_of_older_leads_still_reads() -> None:
+    plan = _plan("stale-monthly")
+    assert ir.plan_from_dict_cached(ir.plan_to_wire(plan)) == plan
+    assert ir.plan_from_dict(ir.plan_to_dict(plan)) == plan
+    assert ir.unpacked({"format": 1}) == {"format": 1}
+    assert ir.unpacked({ir.PACKED: "x", "format": 1}) == {ir.PACKED: "x", "format": 1}  # not a packed plan: as it is
+
+
+@pytest.mark.parametrize(("packed", "message"), [
+    ({ir.PACKED: "not base64!"},
+     "a packed plan is not base64 of zlib-compressed JSON: Only base64 data is allowed"),
+    (_packed(b"plain bytes"),
+     "a packed plan is not base64 of zlib-compressed JSON: Error -3 while decompressing data: incorrect header check"),
+    (_packed(zlib.compress(b'{"format": 1')[:-6]), "a packed plan is cut short"),
+    (_packed(zlib.compress(b"\xff\xfe")),
+     "a packed plan is not base64 of zlib-compressed JSON: 'utf-8' codec can't decode byte 0xff in position 0: "
+     "invalid start byte"),
+    (_packed(zlib.compress(b'{"format": ')),
+     "a packed plan is not base64 of zlib-compressed JSON: Expecting value: line 1 column 12 (char 11)"),
+    (_packed(zlib.compress(b" " * (ir.MAX_PLAN_BYTES + 1))),
+     f"a packed plan unpacks to more than {ir.MAX_PLAN_BYTES} bytes"),
+    (_packed(zlib.compress(b'["a list"]')), "not a cadence plan of format 1"),
+])
+def test_a_damaged_or_hostile_packed_plan_is_refused_with_one_line(packed: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        ir.plan_from_dict(packed)
+    assert str(caught.value) == message
