@@ -1,8 +1,9 @@
 """Figure 11: many leads on one 2-core box (issue #17): enrollment, worker memory, listing, report, disk, pickup.
 
 Run: ``python benchmarks/bench_scale.py [--leads 100000] [--pickup-sample 500] [--baseline-leads 5000]``
-(about 20 minutes at 20,000 leads on 2 cores shared with other work; ``--leads 5000`` takes about 5). Not part
-of CI.
+(about 20 minutes at 20,000 leads on 2 cores shared with other work; ``--leads 5000`` takes about 5;
+``--enrollment-only`` stops after the enrollment figures; with ``--repeat N`` it alternates N rounds of both
+sides, each into a fresh file, and prints the medians). Not part of CI.
 
 On the embedded dev server with a SQLite file: ``cadence enroll`` puts ``--leads`` leads from one CSV
 into enterprise-nurture (the CLI as an operator runs it) with no worker running, as the baseline runs: a
@@ -26,6 +27,7 @@ import json
 import os
 import random
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,6 +105,37 @@ async def bare_starts(path: Path, count: int, db_file: Path, concurrency: int = 
         return len(rows) / (time.perf_counter() - started)
 
 
+async def enrollment_rounds(args: argparse.Namespace) -> None:
+    """``--repeat`` rounds of ``cadence enroll`` and the bare loop over the same rows, each into a fresh file,
+    alternating, so that both sides meet the same moments of a shared machine; prints each round and the medians."""
+    from cadence.server import EmbeddedServer
+    from tests.conftest import free_port
+
+    count = min(args.baseline_leads or args.leads, args.leads)
+    cadence_rates: list[float] = []
+    bare_rates: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp, smtp_sink() as (_box, smtp_port):
+        leads = write_leads_csv(Path(tmp) / "leads.csv", count, "s")
+        for round_ in range(1, args.repeat + 1):
+            state = Path(tmp) / f"state-{round_}"
+            server = EmbeddedServer(state_dir=state, database=str(Path(tmp) / f"cadence-{round_}.db"), port=free_port(),
+                                    ui_port=None)
+            server.start()
+            try:
+                env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_STATE_DIR": str(state),
+                       "CADENCE_SMTP_PORT": str(smtp_port), "CADENCE_UNSUBSCRIBE_SECRET": "bench-secret"}
+                seconds, _ = cli(env, "enroll", "--cadence", str(CADENCE), str(leads), "--json")
+            finally:
+                server.stop()
+            cadence_rates.append(count / seconds)
+            bare_rates.append(await bare_starts(leads, count, Path(tmp) / f"bare-{round_}.db"))
+            info(f"round {round_}: cadence enroll {cadence_rates[-1]:.1f} leads/s, bare loop {bare_rates[-1]:.1f} "
+                 f"starts/s ({cadence_rates[-1] / bare_rates[-1]:.2f}x), load {load()}")
+    rate, bare = statistics.median(cadence_rates), statistics.median(bare_rates)
+    figure(f"enroll_{count}_leads_median_of_{args.repeat}", rate, "leads/s", rate / bare, ">= 0.95x")
+    figure(f"bare_start_workflow_{count}_median_of_{args.repeat}", bare, "starts/s")
+
+
 async def main_async(args: argparse.Namespace) -> None:
     from temporalio.client import Client
 
@@ -133,13 +166,16 @@ async def main_async(args: argparse.Namespace) -> None:
                 figure(f"bare_start_workflow_{count}", bare, "starts/s")
                 # The same loop with cadence's input: each lead carries its cadence's compiled plan (templates,
                 # tracks: the version it keeps), which a hand-written workflow has in its code.
-                plan = {"plan": ir.plan_to_wire(compile_file(CADENCE))}
+                plan = {"plan": ir.plan_for_input(compile_file(CADENCE))}  # packed, as cadence's client sends it
                 carrying = await bare_starts(leads, count, Path(tmp) / "bare-plan.db", carry=plan)
                 figure(f"bare_start_workflow_{count}_carrying_the_plan", carrying, "starts/s")
                 info(f"cadence's start input carries {len(json.dumps(plan)) / 1024:.1f} KiB of plan; enrollment "
                      f"against the loop carrying it: {rate / carrying:.2f}x")
             else:
                 figure(f"enroll_{args.leads}_leads", rate, "leads/s")
+            figure("database_bytes_per_lead_enrolled", db.stat().st_size / args.leads, "bytes")
+            if args.enrollment_only:
+                return
             worker = start_worker(env, tmp)
             client = await Client.connect(server.address)
             rested = await resting(client, args.leads, time.perf_counter() + max(600.0, args.leads / 10))
@@ -175,7 +211,15 @@ def main() -> None:
     parser.add_argument("--pickup-sample", type=int, default=500)
     parser.add_argument("--baseline-leads", type=int, default=5000,
                         help="rows of the CSV for the bare start_workflow loop (0: no baseline)")
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--enrollment-only", action="store_true",
+                        help="stop after the enrollment figures (no worker, list, report or pickup)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="with --enrollment-only: alternating rounds of both sides over --baseline-leads rows, "
+                             "each into a fresh file; prints the medians")
+    args = parser.parse_args()
+    if args.repeat > 1 and not args.enrollment_only:
+        parser.error("--repeat needs --enrollment-only")
+    asyncio.run(enrollment_rounds(args) if args.repeat > 1 else main_async(args))
 
 
 if __name__ == "__main__":
