@@ -488,8 +488,8 @@ def plan_to_wire(plan: Plan) -> dict[str, Any]:
 
 PACKED = "packed"
 """The one key of a packed plan (:func:`plan_for_input`)."""
-MAX_PLAN_BYTES = 4 * 1024 * 1024
-"""The most a packed plan may unpack to (Temporal refuses a payload over 2 MiB; a plan compresses about 3:1)."""
+MAX_PLAN_BYTES = 16 * 1024 * 1024
+"""The most a packed plan may unpack to: a bound on what a worker inflates (a cadence file is at most 1 MiB)."""
 
 
 def plan_for_input(plan: Plan) -> dict[str, str]:
@@ -499,8 +499,14 @@ def plan_for_input(plan: Plan) -> dict[str, str]:
     plain JSON (32 KiB of enterprise-nurture become 11 KiB): every lead's start event,
     every continue-as-new and every cached lead carry it, so enrollment writes that much
     less (benchmarks/README.md). :func:`plan_from_dict` reads both forms.
+
+    Raises:
+        ValueError: when the plan's JSON is over :data:`MAX_PLAN_BYTES`, which no worker would unpack.
     """
     text = json.dumps(plan_to_wire(plan), separators=(",", ":"), ensure_ascii=False)
+    if len(text.encode("utf-8")) > MAX_PLAN_BYTES:
+        raise ValueError(f"the compiled plan of {plan.name} is over {MAX_PLAN_BYTES // (1024 * 1024)} MiB of JSON; "
+                         "split it into smaller cadences")
     return {PACKED: base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")}
 
 
@@ -726,8 +732,8 @@ __all__ = [
     "action_from_dict",
     "action_to_dict",
     "canonical_json",
-    "plan_from_dict",
     "plan_for_input",
+    "plan_from_dict",
     "plan_from_dict_cached",
     "plan_to_dict",
     "plan_to_wire",

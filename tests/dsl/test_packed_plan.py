@@ -58,6 +58,14 @@ def test_plain_plan_data_of_older_leads_still_reads() -> None:
     assert ir.unpacked({ir.PACKED: "x", "format": 1}) == {ir.PACKED: "x", "format": 1}  # not a packed plan: as it is
 
 
+def test_a_plan_no_worker_would_unpack_is_not_packed() -> None:
+    plan = _plan("stale-monthly")
+    huge = dataclasses.replace(plan, templates=(ir.TemplateSource("huge.txt", "x" * ir.MAX_PLAN_BYTES),))
+    with pytest.raises(ValueError) as caught:
+        ir.plan_for_input(huge)
+    assert str(caught.value) == "the compiled plan of stale-monthly is over 16 MiB of JSON; split it into smaller cadences"
+
+
 @pytest.mark.parametrize(("packed", "message"), [
     ({ir.PACKED: "not base64!"},
      "a packed plan is not base64 of zlib-compressed JSON: Only base64 data is allowed"),
