@@ -503,11 +503,16 @@ def plan_for_input(plan: Plan) -> dict[str, str]:
     Raises:
         ValueError: when the plan's JSON is over :data:`MAX_PLAN_BYTES`, which no worker would unpack.
     """
-    text = json.dumps(plan_to_wire(plan), separators=(",", ":"), ensure_ascii=False)
-    if len(text.encode("utf-8")) > MAX_PLAN_BYTES:
+    text = json.dumps(plan_to_wire(plan), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(text) > MAX_PLAN_BYTES:
         raise ValueError(f"the compiled plan of {plan.name} is over {MAX_PLAN_BYTES // (1024 * 1024)} MiB of JSON; "
                          "split it into smaller cadences")
-    return {PACKED: base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")}
+    return {PACKED: base64.b64encode(zlib.compress(text, 9)).decode("ascii")}
+
+
+def _is_packed(data: Any) -> bool:
+    """Whether ``data`` is a packed plan: one key, :data:`PACKED`, with text."""
+    return isinstance(data, dict) and len(data) == 1 and isinstance(data.get(PACKED), str)
 
 
 def unpacked(data: Any) -> Any:
@@ -517,7 +522,7 @@ def unpacked(data: Any) -> Any:
         ValueError: when a packed plan is not base64 of zlib-compressed JSON, or unpacks to
             more than :data:`MAX_PLAN_BYTES`.
     """
-    if not (isinstance(data, dict) and len(data) == 1 and isinstance(data.get(PACKED), str)):
+    if not _is_packed(data):
         return data
     try:
         inflate = zlib.decompressobj()
@@ -564,7 +569,7 @@ def plan_from_dict_cached(data: dict[str, Any]) -> Plan:
     unpacked once), so every lead on a version (and every replay) reuses one parsed Plan
     instead of rebuilding it.
     """
-    if isinstance(data, dict) and isinstance(data.get(PACKED), str):
+    if _is_packed(data):
         key = data[PACKED]
     elif not isinstance(data, dict) or not data.get("sha256"):
         return plan_from_dict(data)
