@@ -39,7 +39,7 @@ async def test_a_signed_sendgrid_bounce_ends_email_like_a_bounce_by_mail(
         rig: Any, gateway: httpx.AsyncClient) -> None:  # noqa: F811
     lead = parse_lead({"id": f"B-{uuid.uuid4().hex[:8]}", "email": "bea@buyer.example", "timezone": "America/Chicago"})
     started = await rig.enroll(DAILY, lead)
-    await rig.env.sleep(timedelta(hours=2))
+    await rig.sleep(timedelta(hours=2))
     [sent] = rig.mailbox.to("bea@buyer.example")
     batch = [{"email": "bea@buyer.example", "event": "bounce", "type": "bounce", "status": "5.1.1",
               "reason": "550 5.1.1 <bea@buyer.example>: Recipient address rejected: User unknown",
@@ -60,7 +60,7 @@ async def test_a_signed_sendgrid_bounce_ends_email_like_a_bounce_by_mail(
 async def test_a_crms_signed_event_moves_the_lead_once(rig: Any, gateway: httpx.AsyncClient) -> None:  # noqa: F811
     lead = parse_lead({"id": f"R-{uuid.uuid4().hex[:8]}", "email": "rae@buyer.example", "timezone": "America/Chicago"})
     started = await rig.enroll(DAILY, lead)
-    await rig.env.sleep(timedelta(hours=2))
+    await rig.sleep(timedelta(hours=2))
     event = {"id": "crm-4411", "lead": lead.id, "kind": "reply", "detail": "Replied in the CRM: call me Friday"}
     for _ in range(2):  # the CRM's retry
         answer = await gateway.post("/events", **signed_event(event))

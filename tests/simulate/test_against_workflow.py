@@ -91,7 +91,7 @@ async def replay(rig: Any, handle: Any, lead: LeadRun) -> dict[str, Any]:
     for item in lead.inputs:
         lag = item.at - offset - await rig.env.get_current_time()
         if lag > timedelta(0):
-            await rig.env.sleep(lag)
+            await rig.sleep(lag)
         if item.kind == "outcome":
             await api.log_outcome(rig.client, item.task_id, item.outcome, notes=item.note, learned=dict(item.learned),
                                   by=item.by)

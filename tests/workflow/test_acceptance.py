@@ -32,7 +32,7 @@ async def handed_off(rig: Any, plan: ir.Plan = PLAN) -> tuple[str, Any]:
         state = await started.handle.query(QUERY_STATE, result_type=dict)
         if state["phase"] == "acceptance":
             return lead.id, started.handle
-        await rig.env.sleep(timedelta(minutes=30))
+        await rig.sleep(timedelta(minutes=30))
     raise AssertionError("never handed off")
 
 
@@ -42,7 +42,7 @@ async def escalated(rig: Any, handle: Any) -> dict[str, Any]:
         state = await handle.query(QUERY_STATE, result_type=dict)
         if state["phase"] == "acceptance" and state["acceptance"]["escalated"]:
             return state
-        await rig.env.sleep(timedelta(hours=6))
+        await rig.sleep(timedelta(hours=6))
     raise AssertionError("never escalated")
 
 
@@ -158,7 +158,7 @@ async def test_a_reply_while_sales_decides_leaves_the_lead_with_sales_and_marks_
 
     lead_id, handle = await handed_off(rig)
     await api.send_event(rig.client, lead_id, "reply", {"detail": "any news?"}, source="inbox")
-    await rig.env.sleep(timedelta(minutes=5))
+    await rig.sleep(timedelta(minutes=5))
     state = await handle.query(QUERY_STATE, result_type=dict)
     assert state["phase"] == "acceptance" and state["engagement"]["replies"] == 1
     await api.accept(rig.client, lead_id, by="dana")

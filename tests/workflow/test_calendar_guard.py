@@ -66,7 +66,7 @@ async def test_the_lead_lives_at_the_stated_instant_across_waits_and_continue_as
 
 async def test_a_query_reports_cadence_time_not_the_servers(rig):
     started = await rig.enroll(PLAN, _lead())
-    await rig.env.sleep(timedelta(hours=1))
+    await rig.sleep(timedelta(hours=1))
     state = await started.handle.query(QUERY_STATE, result_type=dict)
     assert _at(state["history"][0]["at"]) == rig.start
     assert abs(_at(state["next_action"]["at"]) - (rig.start + timedelta(days=3))) < timedelta(seconds=1)

@@ -117,7 +117,7 @@ async def test_a_reply_by_mail_moves_the_lead_at_once_and_a_redelivery_adds_noth
     port, _quarantine = gateway
     lead = parse_lead(record())
     started = await rig.enroll(PLANS["enterprise-nurture"], lead)
-    await rig.env.sleep(timedelta(days=17))
+    await rig.sleep(timedelta(days=17))
     reply = _answer(_last_sent_to(rig, "robin@prospect.example"),
                     "Can we talk on Thursday?\n\nRobin\n\nOn Tue, Feb 16 you wrote:\n> Teams like yours ...\n")
     assert await _deliver(port, reply) == "2.0.0 taken"
@@ -129,7 +129,7 @@ async def test_a_reply_by_mail_moves_the_lead_at_once_and_a_redelivery_adds_noth
     expected = schedule.next_window_start(PLANS["enterprise-nurture"].schedule, "America/Chicago",
                                           _at(replies[0]["at"]))
     emails_before = len(rig.mailbox.to("robin@prospect.example"))
-    await rig.env.sleep(expected - _at(replies[0]["at"]) + timedelta(minutes=1))
+    await rig.sleep(expected - _at(replies[0]["at"]) + timedelta(minutes=1))
     state = await started.handle.query(QUERY_STATE, result_type=dict)
     assert state["open_task"] is not None and state["open_task"]["step"] == "follow-up-call"
     assert len(rig.mailbox.to("robin@prospect.example")) == emails_before  # the call comes first, no email
@@ -139,7 +139,7 @@ async def test_an_out_of_office_holds_touches_until_the_date_it_names(rig, gatew
     port, _quarantine = gateway
     lead = parse_lead({"id": f"O-{uuid.uuid4().hex[:8]}", "email": "olga@buyer.example", "timezone": "America/Chicago"})
     started = await rig.enroll(DAILY, lead)
-    await rig.env.sleep(timedelta(hours=2))
+    await rig.sleep(timedelta(hours=2))
     away = _answer(_last_sent_to(rig, "olga@buyer.example"),
                    "Thank you for your email. I am out of the office and back on 15 February 2027.",
                    Auto_Submitted="auto-replied")
@@ -162,7 +162,7 @@ async def test_a_delivery_status_notification_stops_email_and_lists_the_address(
     port, _quarantine = gateway
     lead = parse_lead({"id": f"B-{uuid.uuid4().hex[:8]}", "email": "bea@buyer.example", "timezone": "America/Chicago"})
     started = await rig.enroll(DAILY, lead)
-    await rig.env.sleep(timedelta(hours=2))
+    await rig.sleep(timedelta(hours=2))
     sent = _last_sent_to(rig, "bea@buyer.example")
     dsn = DSN.format(message_id=sent["Message-ID"], subject=sent["Subject"]).replace("\n", "\r\n").encode()
     _errors, answer = await aiosmtplib.send(dsn, sender="postmaster@mx.buyer.example", recipients=["nurture@seller.example"], hostname="127.0.0.1",
@@ -180,7 +180,7 @@ async def test_soft_bounces_count_and_the_cadences_number_of_them_stops_email(ri
     plan = ir.seal(dataclasses.replace(DAILY, inbound=ir.InboundRules(soft_bounces=2)))
     lead = parse_lead({"id": f"S-{uuid.uuid4().hex[:8]}", "email": "bea@buyer.example", "timezone": "America/Chicago"})
     started = await rig.enroll(plan, lead)
-    await rig.env.sleep(timedelta(hours=2))
+    await rig.sleep(timedelta(hours=2))
     sent = _last_sent_to(rig, "bea@buyer.example")
     for n, action in enumerate(("delayed", "failed", "failed")):  # a delay notice is not a bounce: still trying
         dsn = SOFT_DSN.format(message_id=sent["Message-ID"], subject=sent["Subject"], action=action,

@@ -48,7 +48,7 @@ async def test_new_leads_write_no_patch_markers_and_older_leads_still_decide_by_
     new, old = _lead(), _lead()
     started = await rig.enroll(PLAN, new)
     older = await _start_raw(rig, old)
-    await rig.env.sleep(timedelta(days=12))
+    await rig.sleep(timedelta(days=12))
     assert (await started.handle.result())["outcome"] == (await older.result())["outcome"] == "disqualified"
     new_events = (await started.handle.fetch_history()).events
     old_events = (await older.fetch_history()).events

@@ -34,7 +34,7 @@ def _markers(events: list[Any]) -> list[str]:
 async def test_replies_and_updates_that_move_nothing_keep_the_timer_and_the_lead_ends_when_it_would_have(rig):
     lead = _lead()
     started = await rig.enroll(PLAN, lead)
-    await rig.env.sleep(timedelta(days=2))
+    await rig.sleep(timedelta(days=2))
     before = await api.state(rig.client, lead.id)
     assert before["phase"] == "waiting"
     await api.send_event(rig.client, lead.id, "reply", {"detail": "sounds interesting", "id": "m-1"}, source="test")
@@ -63,7 +63,7 @@ async def test_replies_and_updates_that_move_nothing_keep_the_timer_and_the_lead
 async def test_a_message_that_moves_the_wait_still_cancels_the_timer_and_the_lead_moves_at_once(rig):
     lead = _lead()
     started = await rig.enroll(PLAN, lead)
-    await rig.env.sleep(timedelta(days=2))
+    await rig.sleep(timedelta(days=2))
     await api.pause(rig.client, lead.id, by="test")
     state = await api.state(rig.client, lead.id)
     assert state["status"] == "paused" and state["next_action"] is None

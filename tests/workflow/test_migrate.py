@@ -59,10 +59,10 @@ async def spread_leads(rig: Any, plan: ir.Plan) -> list[str]:
                 st = await api.state(rig.client, f"L-{batch:02d}0")
                 if st.get("open_task"):
                     break
-                await rig.env.sleep(timedelta(seconds=1))
+                await rig.sleep(timedelta(seconds=1))
             await api.log_outcome(rig.client, st["open_task"]["task_id"], "not_interested", by="rep")
         if batch < BATCHES - 1:
-            await rig.env.sleep(timedelta(days=3, hours=7))
+            await rig.sleep(timedelta(days=3, hours=7))
     return ids
 
 
@@ -124,7 +124,7 @@ async def test_two_hundred_leads_move_as_planned_none_lost_none_touched_twice(ri
     again = await runner.run(rig.client, request, state_dir)  # a re-run moves nobody twice
     assert again.counts() == {"moved": 0, "already": verdicts["move"], "refused": verdicts["refuse"]}
 
-    await rig.env.sleep(timedelta(days=21))
+    await rig.sleep(timedelta(days=21))
     checked = 0
     for line in moving:
         st = await api.state(rig.client, line.lead_id)

@@ -103,7 +103,7 @@ async def test_a_lead_that_never_answers_gets_every_touch_then_is_disqualified(r
 async def test_a_reply_in_week_three_hands_off_at_once(rig):
     the_lead = lead()
     handle = await start(rig, SEVEN, the_lead)
-    await rig.env.sleep(timedelta(days=18))
+    await rig.sleep(timedelta(days=18))
     before = await handle.query(QUERY_STATE, result_type=dict)
     assert before["status"] == "active"
     await api.send_event(rig.client, the_lead.id, "reply", {"detail": "let's talk"}, source="test")
@@ -119,7 +119,7 @@ async def test_a_reply_in_week_three_hands_off_at_once(rig):
 async def test_unsubscribe_stops_every_further_touch(rig):
     the_lead = lead()
     handle = await start(rig, SEVEN, the_lead)
-    await rig.env.sleep(timedelta(days=4))
+    await rig.sleep(timedelta(days=4))
     sent_before = len(rig.mailbox.to("pat@buyer.example"))
     await api.send_event(rig.client, the_lead.id, "unsubscribe", source="link")
     result = await handle.result()
@@ -188,7 +188,7 @@ async def test_an_address_put_on_the_do_not_contact_list_gets_no_further_email(r
                       end("bye")])
     the_lead = lead()
     handle = await start(rig, plan, the_lead)
-    await rig.env.sleep(timedelta(days=1))
+    await rig.sleep(timedelta(days=1))
     await suppression.add(rig.client, "PAT@buyer.example", "manual", by="ops", task_queue=rig.task_queue)
     result = await handle.result()
     touches = [(h["step"], h["outcome"]) for h in result["history"] if h["kind"] == "touch"]

@@ -62,7 +62,7 @@ async def recorded(rig: Any, handle: Any, outcome: str) -> dict[str, Any]:
         state = await handle.query(QUERY_STATE, result_type=dict)
         if found := next((h for h in state["history"] if h["outcome"] == outcome), None):
             return found
-        await rig.env.sleep(timedelta(seconds=1))
+        await rig.sleep(timedelta(seconds=1))
     raise AssertionError(f"the lead never recorded {outcome!r}")
 
 
@@ -83,7 +83,7 @@ async def play_rep(rig: Any, handle: Any, answers: dict[str, tuple[str, dict[str
             await api.log_outcome(rig.client, task["task_id"], outcome, notes=f"{outcome} on {task['step']}",
                                   learned=learned, by="dana")
             continue
-        await rig.env.sleep(step)
+        await rig.sleep(step)
     raise AssertionError("the lead never ended")
 
 
@@ -140,13 +140,13 @@ async def test_stale_monthly_runs_a_year_of_monthly_emails_and_quarterly_letters
 
 async def test_a_reply_in_week_three_brings_a_call_within_the_send_window(rig):
     lead, handle = await enroll(rig, "enterprise-nurture")
-    await rig.env.sleep(timedelta(days=17))
+    await rig.sleep(timedelta(days=17))
     await api.send_event(rig.client, lead.id, "reply", {"detail": "Can we talk?"}, source="inbox")
     reply = await recorded(rig, handle, "reply")
     expected = touched_after_waiting(PLANS["enterprise-nurture"], handle.id, at(reply["at"]))
     # The call opens in the next business hour after the reply (a weekend or holiday away at most),
     # not at the next scheduled step: skip to just past that instant, then look.
-    await rig.env.sleep(expected - at(reply["at"]) + timedelta(minutes=1))
+    await rig.sleep(expected - at(reply["at"]) + timedelta(minutes=1))
     state = await handle.query(QUERY_STATE, result_type=dict)
     assert state["open_task"] is not None and state["open_task"]["step"] == "follow-up-call", state["next_action"]
     opened = next(h for h in state["history"] if h["kind"] == "task" and h["step"] == "follow-up-call")
@@ -161,7 +161,7 @@ async def test_a_reply_in_week_three_brings_a_call_within_the_send_window(rig):
 
 async def test_meeting_booked_event_hands_off_immediately_with_a_dossier(rig):
     lead, handle = await enroll(rig, "inbound-fast-follow")
-    await rig.env.sleep(timedelta(days=2))
+    await rig.sleep(timedelta(days=2))
     await api.send_event(rig.client, lead.id, "meeting", {"detail": "booked via calendar link"}, source="calendar")
     result = await handle.result()
     assert result["outcome"] == "handoff"
@@ -195,7 +195,7 @@ async def test_qualified_over_several_calls_and_handed_off_with_a_complete_dossi
 @pytest.mark.parametrize("cadence", ["inbound-fast-follow", "enterprise-nurture", "stale-monthly"])
 async def test_unsubscribe_stops_every_further_touch(rig, cadence):
     lead, handle = await enroll(rig, cadence)
-    await rig.env.sleep(timedelta(days=6))
+    await rig.sleep(timedelta(days=6))
     await api.send_event(rig.client, lead.id, "unsubscribe", source="link")
     result = await handle.result()
     assert (result["outcome"], result["reason"]) == ("disqualified", "opted_out")
@@ -249,7 +249,7 @@ async def test_junk_is_culled_by_data_alone_before_any_touch(rig, overrides, rea
 
 async def test_an_enterprise_handoff_nobody_accepts_is_escalated_then_recycled(rig):
     lead, handle = await enroll(rig, "enterprise-nurture")
-    await rig.env.sleep(timedelta(days=3))
+    await rig.sleep(timedelta(days=3))
     await api.send_event(rig.client, lead.id, "meeting", {"detail": "booked a demo"}, source="calendar")
     result = await handle.result()
     not_accepted = [h["by"] for h in result["history"] if h["outcome"] == "not_accepted"]
