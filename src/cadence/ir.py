@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from cadence import vocabulary as vocab
+from cadence.errors import Refusal
 
 PLAN_FORMAT = 1
 """Version of the Plan's JSON shape (not of a cadence)."""
@@ -501,13 +502,21 @@ def plan_for_input(plan: Plan) -> dict[str, str]:
     less (benchmarks/README.md). :func:`plan_from_dict` reads both forms.
 
     Raises:
-        ValueError: when the plan's JSON is over :data:`MAX_PLAN_BYTES`, which no worker would unpack.
+        PlanTooLarge: when the plan's JSON is over :data:`MAX_PLAN_BYTES`, which no worker would unpack.
     """
     text = json.dumps(plan_to_wire(plan), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    if len(text) > MAX_PLAN_BYTES:
-        raise ValueError(f"the compiled plan of {plan.name} is over {MAX_PLAN_BYTES // (1024 * 1024)} MiB of JSON; "
-                         "split it into smaller cadences")
+    _check_size(plan, len(text))
     return {PACKED: base64.b64encode(zlib.compress(text, 9)).decode("ascii")}
+
+
+class PlanTooLarge(Refusal, ValueError):
+    """A compiled plan is over :data:`MAX_PLAN_BYTES` of JSON: no worker would unpack it."""
+
+
+def _check_size(plan: Plan, size: int) -> None:
+    if size > MAX_PLAN_BYTES:
+        raise PlanTooLarge(f"the compiled plan of {plan.name} is over {MAX_PLAN_BYTES // (1024 * 1024)} MiB of JSON; "
+                           "split it into smaller cadences")
 
 
 def _is_packed(data: Any) -> bool:
@@ -604,9 +613,14 @@ def canonical_json(plan: Plan) -> str:
 
 
 def seal(plan: Plan) -> Plan:
-    """Return ``plan`` with :attr:`Plan.sha256` set from its content."""
-    text = canonical_json(dataclasses.replace(plan, sha256=""))
-    return dataclasses.replace(plan, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    """Return ``plan`` with :attr:`Plan.sha256` set from its content.
+
+    Raises:
+        PlanTooLarge: when the plan's canonical JSON is over :data:`MAX_PLAN_BYTES`.
+    """
+    text = canonical_json(dataclasses.replace(plan, sha256="")).encode("utf-8")
+    _check_size(plan, len(text))  # refused where it is compiled, before anything connects or enrolls
+    return dataclasses.replace(plan, sha256=hashlib.sha256(text).hexdigest())
 
 
 _LATER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(Plan) if f.name in LATER_FIELDS}
@@ -724,6 +738,7 @@ __all__ = [
     "OutcomeRule",
     "PACKED",
     "Plan",
+    "PlanTooLarge",
     "PrequalRule",
     "Schedule",
     "Step",

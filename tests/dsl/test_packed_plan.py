@@ -85,3 +85,45 @@ def test_a_damaged_or_hostile_packed_plan_is_refused_with_one_line(packed: dict[
     with pytest.raises(ValueError) as caught:
         ir.plan_from_dict(packed)
     assert str(caught.value) == message
+
+
+
+def _cadence_of_big_templates(folder: Path, templates: int, size: int) -> Path:
+    """A valid cadence of ``templates`` email steps, each with its own template of ``size`` bytes."""
+    (folder / "templates" / "emails").mkdir(parents=True)
+    steps = []
+    for i in range(templates):
+        (folder / "templates" / "emails" / f"big{i}.html.j2").write_text("<p>" + "x" * (size - 8) + "</p>\n")
+        steps.append(f"  - id: e{i}\n    email: {{template: emails/big{i}.html.j2, subject: Hello}}\n    wait: 1 day\n")
+    cadence = folder / "big.yaml"
+    cadence.write_text("cadence: big\nschedule: {timezone: UTC}\ndisqualify_reasons: [no_response]\nsteps:\n"
+                       + "".join(steps) + "  - id: bye\n    disqualify: no_response\n")
+    return cadence
+
+
+def test_a_template_over_a_mebibyte_is_a_located_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from cadence.cli.main import main
+    from cadence.dsl.validator import MAX_TEMPLATE_BYTES
+
+    cadence = _cadence_of_big_templates(tmp_path, 1, MAX_TEMPLATE_BYTES + 1)
+    assert main(["validate", str(cadence)]) == 1
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{cadence}:6:23: error: steps[0].email.template: template 'emails/big0.html.j2' is larger than 1024 KiB "
+        "(hint: link large images and documents instead of embedding them)")
+
+
+def test_a_cadence_compiling_to_a_plan_no_worker_would_unpack_is_refused_before_anything_connects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from cadence.cli.main import main
+    from cadence.dsl.validator import MAX_TEMPLATE_BYTES
+    from tests.conftest import free_port
+
+    cadence = _cadence_of_big_templates(tmp_path, 17, MAX_TEMPLATE_BYTES)  # each template may be used, not all
+    leads = tmp_path / "leads.jsonl"
+    leads.write_text('{"id": "L-1", "email": "a@b.example"}\n')
+    monkeypatch.setenv("CADENCE_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens: never reached
+    message = "error: the compiled plan of big is over 16 MiB of JSON; split it into smaller cadences\n"
+    for args in (["compile", str(cadence)], ["enroll", "--cadence", str(cadence), str(leads)]):
+        assert main(args) == 1
+        assert capsys.readouterr() == ("", message)
+    assert not (tmp_path / "leads.jsonl.rejects.jsonl").exists()

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 STEP_KINDS = vocab.STEP_KINDS
 DEFAULT_HANDOFF_TO = "{{ lead.owner }}"
 YAML_SUFFIXES = (".yaml", ".yml")
+MAX_TEMPLATE_BYTES = 1024 * 1024
+"""The largest template file a cadence may use (as a cadence file: a bound on what is read and embedded in plans)."""
 _TEMPLATE_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
 _DID_YOU_MEAN = re.compile(r"did you mean '([^']*)'\?$")
 _MISSING = re.compile(r"missing required field '([^']*)'")
@@ -110,12 +112,20 @@ class Session:
 
         Raises:
             OSError, UnicodeDecodeError: as :meth:`pathlib.Path.read_text` (not kept: asked again, read again).
+            TemplateTooLarge: when the file is over :data:`MAX_TEMPLATE_BYTES` (nothing of it is read).
         """
         source = self._template_sources.get((templates_dir, rel))
         if source is None:
-            source = (templates_dir / rel).read_text(encoding="utf-8")
+            with open(templates_dir / rel, encoding="utf-8") as fh:
+                if os.fstat(fh.fileno()).st_size > MAX_TEMPLATE_BYTES:
+                    raise TemplateTooLarge(rel)
+                source = fh.read()
             self._template_sources[(templates_dir, rel)] = source
         return source
+
+
+class TemplateTooLarge(Exception):
+    """A template file is over :data:`MAX_TEMPLATE_BYTES` (the validator reports it where the template is named)."""
 
 
 def find_templates_dir(cadence_path: Path) -> Path | None:
@@ -547,6 +557,10 @@ class _Checker:
             known = _template_names(self.templates_dir)
             self.fail(where, f"{label(where)}: template '{rel}' not found in {_display_dir(self.templates_dir)}{did_you_mean(rel, known)}")
             return
+        except TemplateTooLarge:
+            self.fail(where, f"{label(where)}: template '{rel}' is larger than {MAX_TEMPLATE_BYTES // 1024} KiB",
+                      "link large images and documents instead of embedding them")
+            return
         except (OSError, UnicodeDecodeError) as exc:
             self.fail(where, f"{label(where)}: cannot read template '{rel}': {getattr(exc, 'strerror', None) or exc}")
             return
@@ -658,4 +672,4 @@ def _display_dir(path: Path) -> str:
         return str(path) + "/"
 
 
-__all__ = ["STEP_KINDS", "Session", "find_templates_dir", "track_path", "validate_file"]
+__all__ = ["MAX_TEMPLATE_BYTES", "STEP_KINDS", "Session", "TemplateTooLarge", "find_templates_dir", "track_path", "validate_file"]
