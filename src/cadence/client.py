@@ -379,10 +379,15 @@ async def reject(client: Client, lead_id: str, reason: str, *, by: str = "") -> 
 
 
 async def migrate(client: Client, lead_id: str, root: ir.Plan, migration_id: str, *,
-                  mapping: dict[str, str] | None = None, by: str = "") -> UpdateResult:
-    """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position."""
+                  mapping: dict[str, str] | None = None, by: str = "",
+                  plan_data: dict[str, str] | None = None) -> UpdateResult:
+    """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position.
+
+    Args:
+        plan_data: ``ir.plan_for_input(root)``, passed in when moving many leads to pack once.
+    """
     return await _update(client, lead_id, UPDATE_MIGRATE, MigrateInput(
-        plan=ir.plan_for_input(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
+        plan=plan_data or ir.plan_for_input(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
 
 
 async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:

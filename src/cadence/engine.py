@@ -17,6 +17,7 @@ score (:mod:`cadence.scoring`).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 from collections.abc import Callable, Collection, Mapping
@@ -117,8 +118,13 @@ class LeadState:
     (the root cadence's sha256), ``at``, ``by``, ``from_step``, ``to_step``."""
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready copy (used for queries, continue-as-new and the dossier)."""
-        data = dataclasses.asdict(self)
+        """Return a JSON-ready copy (used for queries, continue-as-new and the dossier).
+
+        The same as ``dataclasses.asdict``, which copies every value through ``copy.deepcopy``
+        and took ten times as long (1.6 ms for a lead with 40 history entries): every state
+        query, dossier and continue-as-new makes one.
+        """
+        data = {name: _copied(getattr(self, name)) for name in _STATE_FIELDS}
         for name in ("migrations", "soft_bounces"):
             if not data[name]:
                 # Leads without them carry exactly what they carried before these fields existed.
@@ -130,6 +136,26 @@ class LeadState:
         """Rebuild from :meth:`to_dict` output; unknown keys are ignored."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(LeadState))
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def _copied(value: Any) -> Any:
+    """A deep copy of JSON-like ``value``, as ``dataclasses.asdict`` copies a field."""
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    if kind is tuple:
+        return tuple(_copied(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return copy.deepcopy(value)
 
 
 # ---------------------------------------------------------------- engine

@@ -320,6 +320,21 @@ def test_state_round_trips_through_json():
     assert clone.state == engine.state
 
 
+def test_state_copy_is_what_asdict_gives_and_shares_nothing_with_the_lead():
+    plan = make_plan([email("one", wait=3), call("ring"), end("bye")])
+    engine = Engine.start(plan, LEAD, T0)
+    engine.next_command(T0)
+    engine.state.pending.append({"action": ("kept", "as a tuple"), "extra": [{"deep": True}]})
+    expected = {k: v for k, v in dataclasses.asdict(engine.state).items() if k not in ("migrations", "soft_bounces")}
+    copied = engine.state.to_dict()
+    assert copied == expected and type(copied["pending"][0]["action"]) is tuple
+    copied["history"][0]["outcome"] = "changed"
+    copied["pending"][0]["extra"][0]["deep"] = False
+    copied["lead"]["email"] = "changed@example.com"
+    assert engine.state.history[0]["outcome"] != "changed"
+    assert engine.state.pending[0]["extra"][0]["deep"] is True and engine.state.lead["email"] != "changed@example.com"
+
+
 def test_lead_update_is_validated():
     engine = Engine.start(make_plan([email("one", wait=3), end("bye")]), LEAD, T0)
     with pytest.raises(RejectedInput, match=r"^invalid lead data: email: 'nope' is not a valid address$"):

@@ -8,7 +8,6 @@ plan's order from the lead's position (branches taken by gates may differ).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +46,7 @@ class Change:
 
 def next_touch(plan: ir.Plan, state: LeadState, workflow_id: str, now: datetime) -> NextTouch:
     """Run a copy of the lead forward on ``plan`` until its next touch, task or end."""
-    engine = Engine(plan, LeadState.from_dict(copy.deepcopy(state.to_dict())), workflow_id)
+    engine = Engine(plan, LeadState.from_dict(state.to_dict()), workflow_id)
     if engine.state.phase == "task_open" and engine.state.open_task:
         task = engine.state.open_task
         return NextTouch(f"{task['kind']} task {task['step']} (open)", task.get("due_at"),
@@ -88,7 +87,7 @@ def change_for(state: LeadState, current: ir.Plan, target: ir.Plan, move: Move, 
                workflow_id: str, now: datetime) -> Change:
     """What ``move`` changes for the lead with ``state``."""
     before = next_touch(current, state, workflow_id, now)
-    moved = LeadState.from_dict(copy.deepcopy(state.to_dict()))
+    moved = LeadState.from_dict(state.to_dict())
     apply_move(moved, target, move)
     after = next_touch(target, moved, workflow_id, now)
     old_ahead = [mapping.get(s, s) for s in touches_ahead(current, move.source.step, move.phase)]
