@@ -221,7 +221,6 @@ async def _plan_ids(client: Client, ids: list[str], request: Request, known: _Kn
                     progress: Progress | None, concurrency: int) -> list[LeadPlan]:
     gate = asyncio.Semaphore(concurrency)
     done = 0
-    packed = ir.plan_for_input(request.root)  # once, not once per lead
 
     async def one(lead_id: str) -> LeadPlan | None:
         nonlocal done
