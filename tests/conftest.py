@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import sys
@@ -27,6 +28,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive TCP ports nobody uses right now (``cadence worker --processes N``
+    serves metrics on a port and the N - 1 after it).
+
+    Taken below Linux's ephemeral range (32768 on): the port after a free ephemeral port may be the
+    local end of any connection on the machine, as a CI run found (metrics port + 1 "Address already in use").
+    """
+    rng = random.Random()
+    for _ in range(500):
+        base = rng.randrange(20000, 32000 - count)
+        taken: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                taken.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in taken:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports between 20000 and 32000")
 
 
 class Mailbox:

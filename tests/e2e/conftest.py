@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from cadence.server import EmbeddedServer
-from tests.conftest import Mailbox, Webhook, free_port
+from tests.conftest import Mailbox, Webhook, free_port, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from cadence.cli.main import run; run()"]
@@ -120,7 +120,7 @@ def running_stack(tmp: Path, webhook: Webhook | None = None, gateway: bool = Fal
         # Fewer leads in memory than in flight: leads are evicted and rebuilt from history as they act.
         "CADENCE_WORKER_CACHE": "2",
         "CADENCE_UNSUBSCRIBE_SECRET": "e2e-signing-key",
-        "CADENCE_METRICS_ADDRESS": f"127.0.0.1:{free_port()}",
+        "CADENCE_METRICS_ADDRESS": f"127.0.0.1:{free_ports(WORKER_PROCESSES)}",  # one port per worker process
     }
     gateway_port = free_port()
     if gateway:
