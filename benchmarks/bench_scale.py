@@ -41,6 +41,7 @@ from benchmarks.common import (
     REPO,
     dev_server,
     figure,
+    free_port,
     info,
     rss_mib,
     smtp_sink,
@@ -105,11 +106,17 @@ async def bare_starts(path: Path, count: int, db_file: Path, concurrency: int = 
         return len(rows) / (time.perf_counter() - started)
 
 
+def cadence_env(address: str, state: Path, smtp_port: int) -> dict[str, str]:
+    """The environment this benchmark's ``cadence`` commands and worker run with."""
+    return {**os.environ, "CADENCE_TEMPORAL_ADDRESS": address, "CADENCE_STATE_DIR": str(state),
+            "CADENCE_SMTP_PORT": str(smtp_port), "CADENCE_SENDER": "Bench <bench@seller.example>",
+            "CADENCE_UNSUBSCRIBE_SECRET": "bench-secret"}
+
+
 async def enrollment_rounds(args: argparse.Namespace) -> None:
     """``--repeat`` rounds of ``cadence enroll`` and the bare loop over the same rows, each into a fresh file,
     alternating, so that both sides meet the same moments of a shared machine; prints each round and the medians."""
     from cadence.server import EmbeddedServer
-    from tests.conftest import free_port
 
     count = min(args.baseline_leads or args.leads, args.leads)
     cadence_rates: list[float] = []
@@ -122,9 +129,8 @@ async def enrollment_rounds(args: argparse.Namespace) -> None:
                                     ui_port=None)
             server.start()
             try:
-                env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_STATE_DIR": str(state),
-                       "CADENCE_SMTP_PORT": str(smtp_port), "CADENCE_UNSUBSCRIBE_SECRET": "bench-secret"}
-                seconds, _ = cli(env, "enroll", "--cadence", str(CADENCE), str(leads), "--json")
+                seconds, _ = cli(cadence_env(server.address, state, smtp_port), "enroll", "--cadence", str(CADENCE),
+                                 str(leads), "--json")
             finally:
                 server.stop()
             cadence_rates.append(count / seconds)
@@ -143,16 +149,13 @@ async def main_async(args: argparse.Namespace) -> None:
     from cadence import ir
     from cadence.dsl.compiler import compile_file
     from cadence.server import EmbeddedServer
-    from tests.conftest import free_port
 
     with tempfile.TemporaryDirectory() as tmp, smtp_sink() as (_box, smtp_port):
         state = Path(tmp) / "state"
         db = Path(tmp) / "temporal.db"
         server = EmbeddedServer(state_dir=state, database=str(db), port=free_port(), ui_port=None)
         server.start()
-        env = {**os.environ, "CADENCE_TEMPORAL_ADDRESS": server.address, "CADENCE_STATE_DIR": str(state),
-               "CADENCE_SMTP_PORT": str(smtp_port), "CADENCE_SENDER": "Bench <bench@seller.example>",
-               "CADENCE_UNSUBSCRIBE_SECRET": "bench-secret"}
+        env = cadence_env(server.address, state, smtp_port)
         worker: subprocess.Popen[bytes] | None = None
         try:
             leads = write_leads_csv(Path(tmp) / "leads.csv", args.leads, "s")

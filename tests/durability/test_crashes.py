@@ -85,13 +85,14 @@ async def _until_none_runs(address: str, deadline: float) -> None:
     from temporalio.client import Client
     from temporalio.service import RPCError
 
+    from cadence import visibility
     from cadence.messages import WORKFLOW_NAME
-    from cadence.visibility import RUNNING
 
     client = await Client.connect(address)
     while time.monotonic() < deadline:
         try:
-            if (await client.count_workflows(f"WorkflowType = '{WORKFLOW_NAME}' AND {RUNNING}")).count == 0:
+            running = f"{visibility.leads_query(WORKFLOW_NAME)} AND {visibility.RUNNING}"
+            if (await client.count_workflows(running)).count == 0:
                 return
         except RPCError:  # the restarted server not answering yet
             pass
