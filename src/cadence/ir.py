@@ -499,14 +499,29 @@ def plan_for_input(plan: Plan) -> dict[str, str]:
     :func:`plan_to_wire` data as zlib-compressed JSON in base64, about a third of the
     plain JSON (32 KiB of enterprise-nurture become 11 KiB): every lead's start event,
     every continue-as-new and every cached lead carry it, so enrollment writes that much
-    less (benchmarks/README.md). :func:`plan_from_dict` reads both forms.
+    less (benchmarks/README.md). :func:`plan_from_dict` reads both forms. The same plan object is
+    packed once (the text is kept for the next call).
 
     Raises:
         PlanTooLarge: when the plan's JSON is over :data:`MAX_PLAN_BYTES`, which no worker would unpack.
     """
+    hit = _PACKED_CACHE.get(id(plan))
+    if hit is not None and hit[0] is plan:
+        return {PACKED: hit[1]}
     text = json.dumps(plan_to_wire(plan), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     _check_size(plan, len(text))
-    return {PACKED: base64.b64encode(zlib.compress(text, 9)).decode("ascii")}
+    packed = base64.b64encode(zlib.compress(text, 9)).decode("ascii")
+    if len(_PACKED_CACHE) >= _PLAN_CACHE_SIZE:
+        _PACKED_CACHE.pop(next(iter(_PACKED_CACHE)), None)
+    # The entry holds the plan, so its id cannot be reused while it is kept.
+    _PACKED_CACHE[id(plan)] = (plan, packed)
+    return {PACKED: packed}
+
+
+_PACKED_CACHE: dict[int, tuple[Plan, str]] = {}
+"""Packed text of the plans packed lately, by identity: a worker's leads continue as new on the plan they
+were started with, one parsed object per version (:func:`plan_from_dict_cached`), so each version is
+compressed once per process rather than at every continue-as-new (a plan is immutable)."""
 
 
 class PlanTooLarge(Refusal, ValueError):

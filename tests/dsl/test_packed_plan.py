@@ -42,12 +42,33 @@ def test_enterprise_nurture_packs_from_32_to_11_kib() -> None:
 
 def test_leads_on_one_packed_version_share_one_parsed_plan() -> None:
     plan = _plan("stale-monthly")
-    first, second = ir.plan_for_input(plan), ir.plan_for_input(plan)
+    first = ir.plan_for_input(plan)
+    second = json.loads(json.dumps(first))  # another lead's input: the same text, another object
     assert first == second and first[ir.PACKED] is not second[ir.PACKED]
     assert ir.plan_from_dict_cached(first) is ir.plan_from_dict_cached(second)
     # A track switch carries the parent's tracks: different content, a different plan, never the cached one.
     switched = dataclasses.replace(plan, tracks=(_plan("benchmark-seven-touch"),))
     assert ir.plan_from_dict_cached(ir.plan_for_input(switched)) == switched
+
+
+def test_a_plan_is_compressed_once_however_often_its_leads_continue_as_new(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = dataclasses.replace(_plan("stale-monthly"))  # an object no other test packed
+    compressed: list[int] = []
+    real = ir.zlib.compress
+
+    def counting(data: bytes, level: int = -1) -> bytes:
+        compressed.append(len(data))
+        return real(data, level)
+
+    monkeypatch.setattr(ir.zlib, "compress", counting)
+    first = ir.plan_for_input(plan)
+    assert [ir.plan_for_input(plan) for _ in range(3)] == [first] * 3
+    assert len(compressed) == 1
+    # An equal plan in another object is packed to the same text; a changed one to its own.
+    assert ir.plan_for_input(dataclasses.replace(plan)) == first
+    changed = dataclasses.replace(plan, name="stale-monthly-2")
+    assert ir.plan_from_dict(ir.plan_for_input(changed)) == changed
+    assert len(compressed) == 3
 
 
 def test_plain_plan_data_of_older_leads_still_reads() -> None:
