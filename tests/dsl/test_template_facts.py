@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cadence.dsl import expressions
@@ -16,10 +16,17 @@ TAGS = ["{{ lead.first_name }}", "{{ lead.company }}", "{{ lead.nope }}", "{{- s
 
 
 @settings(max_examples=1500, deadline=None)
+@example(["Hi ", "{{", "?", "}}"])  # an error naming a character offset (found by this test on 2026-12-03)
 @given(st.lists(st.one_of(st.sampled_from(TEXT), st.sampled_from(TAGS), st.text(max_size=4)), max_size=8))
 def test_facts_are_those_of_a_parse_of_the_text_as_written(pieces: list[str]) -> None:
     source = "".join(pieces)
     assert expressions.template_facts(source) == expressions._parsed_facts(source, "<string>")
+
+
+def test_a_syntax_error_names_the_offset_in_the_text_as_written() -> None:
+    # "{{?}}" alone would put the '?' at offset 2; in the subject as written it is at 5.
+    assert expressions.template_facts("Hi {{?}}").error == (1, "unexpected char '?' at 5")
+    assert expressions.template_facts("Hi there,\n{{ lead.first_name }} {{?}}").error == (2, "unexpected char '?' at 34")
 
 
 def test_subjects_that_differ_in_words_share_one_parse() -> None:

@@ -47,7 +47,12 @@ class Facts:
 def template_facts(source: str, name: str = "<string>") -> Facts:
     """Facts of the template text ``source``."""
     skeleton = _skeleton(source)
-    return _parsed_facts(source if skeleton is None else skeleton, name)
+    if skeleton is None:
+        return _parsed_facts(source, name)
+    facts = _parsed_facts(skeleton, name)
+    # Jinja's lexer names the character offset of what it could not read ("unexpected char '?' at 5"),
+    # which the cut-down text moved: the text as written says where it is.
+    return facts if facts.error is None else _parsed_facts(source, name)
 
 
 @lru_cache(maxsize=4096)
