@@ -31,6 +31,7 @@ _PROFILE = os.environ.get("CADENCE_HYPOTHESIS", "fixed")
 if _PROFILE not in ("fixed", "explore"):
     raise pytest.UsageError(f"CADENCE_HYPOTHESIS={_PROFILE!r}: expected 'fixed' (the default) or 'explore'")
 hypothesis_settings.load_profile(_PROFILE)
+
 BIN = os.path.dirname(sys.executable)
 
 
