@@ -6,12 +6,13 @@ rejected here, with every problem named, never discovered in month two.
 
 from __future__ import annotations
 
+import math
 import re
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from cadence.errors import Refusal
+from cadence.schedule import is_valid_timezone
 
 STANDARD_FIELDS: tuple[str, ...] = (
     "id",
@@ -120,11 +121,9 @@ def parse_lead(record: Any) -> Lead:
         if not _PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 6:
             problems.append(f"phone: {phone[:40]!r} is not a valid phone number")
     tz = fields.get("timezone")
-    if tz is not None:
-        try:
-            zoneinfo.ZoneInfo(str(tz))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.append(f"timezone: {str(tz)[:40]!r} is not an IANA time zone (like America/Chicago)")
+    if tz is not None and not is_valid_timezone(str(tz)):
+        # Not only unknown names: 'America' is a directory of the zone database, which zoneinfo cannot open.
+        problems.append(f"timezone: {str(tz)[:40]!r} is not an IANA time zone (like America/Chicago)")
     source = fields.get("source")
     if source is not None and source not in SOURCES:
         problems.append(f"source: {str(source)[:40]!r} must be one of {', '.join(SOURCES)}")
@@ -140,13 +139,26 @@ def parse_lead(record: Any) -> Lead:
     return Lead(fields)
 
 
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
 def _number(value: Any) -> int | float:
+    """A count or an amount: not negative, finite; text may group thousands with commas (``1,250,000``).
+
+    A comma anywhere else is refused rather than guessed at: ``2,5`` and ``1.234,56`` are decimals
+    as a European spreadsheet writes them, which read as thousands would be ten or a thousand times off.
+    """
     if isinstance(value, (int, float)):
-        return value
-    text = str(value).replace(",", "").replace("_", "")
-    number = float(text)
-    if number != number or number in (float("inf"), float("-inf")) or number < 0:
-        raise ValueError(text)
+        number = value
+    else:
+        text = str(value).replace("_", "")
+        if "," in text and not _GROUPED.match(text):
+            raise ValueError(text)
+        number = float(text.replace(",", ""))
+    if isinstance(number, float) and not math.isfinite(number) or number < 0:
+        raise ValueError(str(value))
+    if isinstance(number, int):
+        return number
     return int(number) if number.is_integer() else number
 
 

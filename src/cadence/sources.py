@@ -9,9 +9,11 @@ separator is detected from the header and the first rows, as spreadsheets do.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,8 +50,17 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
         field, sep, column = pair.partition("=")
         if not sep or not field.strip() or not column.strip():
             raise SourceError(f"column mapping {pair!r} must look like field=Column (e.g. company='Account Name')")
-        mapping[column.strip()] = field.strip()
+        field, column = field.strip(), column.strip()
+        taken = next((c for c, f in mapping.items() if f == field and c != column), None)
+        if taken is not None:
+            raise SourceError(f"--map gives the lead field {field} two columns: {_shown(taken)} and {_shown(column)}; keep one")
+        mapping[column] = field
     return mapping
+
+
+def _shown(name: str) -> str:
+    """A column name in a message: quoted, on one line whatever it holds."""
+    return repr(name)
 
 
 def _normalise(name: str) -> str:
@@ -57,12 +68,44 @@ def _normalise(name: str) -> str:
 
 
 def _rename(record: Mapping[str, object], mapping: Mapping[str, str]) -> dict[str, object]:
+    """A JSON record's keys as lead fields: mapped (``--map``), else normalised (``First Name`` -> ``first_name``)."""
     out: dict[str, object] = {}
     for key, value in record.items():
-        if key is None:  # csv: more cells than headers
-            continue
-        out[mapping.get(key, _normalise(str(key)))] = value
+        name = str(key)
+        out[mapping.get(name.strip(), _normalise(name))] = value
     return out
+
+
+def _column_fields(path: Path, header: list[str], mapping: Mapping[str, str]) -> list[str | None]:
+    """The lead field each CSV column fills (``None``: a column left out), checked against the mapping.
+
+    Raises:
+        SourceError: a mapped column the file lacks, two columns for one field, or no id column.
+    """
+    names = [cell.strip() for cell in header]
+    columns = ", ".join(_shown(cell) for cell in header)
+    for column, field_name in mapping.items():
+        if column not in names:
+            raise SourceError(f"{path}: --map {field_name}={column}: no such column (columns: {columns})")
+    # A column without a name (a spreadsheet's trailing separator) fills nothing; _csv refuses a value in it.
+    fields: list[str | None] = [mapping.get(name, _normalise(name)) if name else None for name in names]
+    for index, field_name in enumerate(fields):
+        if field_name is None:
+            continue
+        others = [i for i in range(index + 1, len(fields)) if fields[i] == field_name]
+        if not others:
+            continue
+        mapped = [i for i in (index, *others) if names[i] in mapping]
+        if len(mapped) != 1:
+            raise SourceError(f"{path}: columns {_shown(header[index])} and {_shown(header[others[0]])} both give the "
+                              f"lead field {field_name}; choose one with --map {field_name}=COLUMN")
+        # The column named with --map is the one meant; the others that would fill its field are left out.
+        for i in (index, *others):
+            if i != mapped[0]:
+                fields[i] = None
+    if "id" not in fields:
+        raise SourceError(f"{path}: the CSV has no id column (columns: {columns}); map one with --map id=COLUMN")
+    return fields
 
 
 def detect_delimiter(sample: str, *, truncated: bool = False) -> str:
@@ -130,9 +173,9 @@ class LeadFile:
     def __iter__(self) -> Iterator[tuple[int, Lead | str]]:
         with _reading(self.path) as handle:
             if self.format == "csv":
-                yield from _csv(handle, self.mapping, self.delimiter or ",")
+                yield from _csv(self.path, handle, self.mapping, self.delimiter or ",")
             elif self.format == "json":
-                yield from _json(handle.read(), self.mapping)
+                yield from _json(self.path, handle.read(), self.mapping)
             else:
                 yield from _jsonl(handle, self.mapping)
 
@@ -175,7 +218,35 @@ def _reading(path: Path) -> Iterator[TextIO]:
         try:
             yield handle
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise SourceError(f"{path}: not UTF-8 text ({_decoding_error(path) or exc.reason})") from None
+
+
+def _decoding_error(path: Path) -> str | None:
+    """Where ``path`` stops being UTF-8: ``invalid start byte at line 3, byte 41 of the file``.
+
+    The text reader's own error counts from its current chunk (and after a byte order mark),
+    so the file is decoded again, as bytes, to name the place in the file.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines = 0, 1
+    try:
+        with path.open("rb") as raw:
+            while True:
+                chunk = raw.read(1 << 20)
+                pending = len(decoder.getstate()[0])
+                try:
+                    decoder.decode(chunk, final=not chunk)
+                except UnicodeDecodeError as exc:
+                    # exc.object is the undecoded tail of the last chunk (no line break in it) and this chunk.
+                    at = offset - pending + exc.start
+                    line = lines + exc.object.count(b"\n", 0, exc.start)
+                    return f"{exc.reason} at line {line}, byte {at} of the file"
+                if not chunk:
+                    return None
+                offset += len(chunk)
+                lines += chunk.count(b"\n")
+    except OSError:
+        return None
 
 
 def _validated(line: int, record: object, mapping: Mapping[str, str]) -> tuple[int, Lead | str]:
@@ -187,14 +258,23 @@ def _validated(line: int, record: object, mapping: Mapping[str, str]) -> tuple[i
         return line, str(exc)
 
 
-def _csv(handle, mapping: Mapping[str, str], delimiter: str) -> Iterator[tuple[int, Lead | str]]:
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    if not reader.fieldnames:
-        raise SourceError("the CSV file is empty (no header row)")
-    if "id" not in {mapping.get(c, _normalise(c)) for c in reader.fieldnames}:
-        raise SourceError(f"the CSV has no id column (columns: {', '.join(reader.fieldnames)}); map one with --map id=COLUMN")
-    while True:
+def _csv(path: Path, handle: TextIO, mapping: Mapping[str, str], delimiter: str) -> Iterator[tuple[int, Lead | str]]:
+    # strict: a quote left open swallows the rest of the file into one cell, which must be refused, not read.
+    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    while header is None:  # blank lines before the header are no header
         line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            raise SourceError(f"{path}: the CSV file has no header row") from None
+        except csv.Error as exc:
+            raise SourceError(f"{path}: line {line}: unreadable CSV header: {exc}") from None
+        if any(cell.strip() for cell in row):
+            header = row
+    fields = _column_fields(path, header, mapping)
+    while True:
+        line = reader.line_num + 1  # each call reads one record, blank lines included: where it starts
         try:
             row = next(reader)
         except StopIteration:
@@ -202,13 +282,53 @@ def _csv(handle, mapping: Mapping[str, str], delimiter: str) -> Iterator[tuple[i
         except csv.Error as exc:
             yield line, f"unreadable CSV row: {exc}"
             continue
-        if None in row:
-            yield line, f"row has {len(reader.fieldnames) + len(row[None])} cells but the header has {len(reader.fieldnames)}"
+        if not row:
             continue
-        yield _validated(line, row, mapping)
+        if len(row) > len(header):
+            yield line, f"row has {len(row)} cells but the header has {len(header)}"
+            continue
+        unnamed = next((i for i, value in enumerate(row) if fields[i] is None and not header[i].strip() and value.strip()), None)
+        if unnamed is not None:
+            yield line, f"cell {unnamed + 1} has a value, but its column has no name in the header"
+            continue
+        record = {name: value for name, value in zip(fields, row) if name is not None}
+        try:
+            yield line, parse_lead(record)
+        except LeadError as exc:
+            yield line, str(exc)
 
 
-def _jsonl(handle, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str]]:
+class _NotJson(ValueError):
+    """Text the JSON reader refuses: ``message`` says why, at ``line`` and ``column``."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+def _no_constant(name: str) -> object:
+    raise _NotJson(f"{name} is not a JSON value (write a number or null)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _decoded(text: str, start: int) -> tuple[object, int]:
+    """The JSON value at ``start`` of ``text`` and where it ends; every refusal a :class:`_NotJson`."""
+    try:
+        return _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        raise _NotJson(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise _NotJson("nested too deeply") from None
+    except _NotJson:
+        raise
+    except ValueError:  # an integer of thousands of digits
+        raise _NotJson("a number too long to read") from None
+
+
+def _jsonl(handle: TextIO, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str]]:
     for number, text in enumerate(handle, start=1):
         if not text.strip():
             continue
@@ -216,22 +336,50 @@ def _jsonl(handle, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str
             yield number, f"line longer than {MAX_LINE_BYTES} bytes"
             continue
         try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield number, f"invalid JSON: {exc.msg} at column {exc.colno}"
+            record, end = _decoded(text, _SPACE.match(text).end())
+            rest = _SPACE.match(text, end).end()
+            if rest != len(text):
+                raise _NotJson("Extra data", 1, rest + 1)
+        except _NotJson as exc:
+            yield number, f"invalid JSON: {exc} at column {exc.column}"
             continue
         yield _validated(number, record, mapping)
 
 
-def _json(text: str, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str]]:
+def _json(path: Path, text: str, mapping: Mapping[str, str]) -> Iterator[tuple[int, Lead | str]]:
+    """One lead object, or an array of them, each with the line it starts on.
+
+    The whole file is read before the first lead is given, so a syntax error at its end refuses the file
+    before anything is done with the leads above it.
+    """
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    records = data if isinstance(data, list) else [data]
-    for index, record in enumerate(records, start=1):
-        # A JSON array has no useful line per record; report the position instead.
-        yield _validated(index, record, mapping)
+        records = _json_records(text)
+    except _NotJson as exc:
+        raise SourceError(f"{path}: invalid JSON at line {exc.line} column {exc.column}: {exc}") from None
+    for line, record in records:
+        yield _validated(line, record, mapping)
+
+
+def _json_records(text: str) -> list[tuple[int, object]]:
+    at = _SPACE.match(text).end()
+    data, end = _decoded(text, at)  # the whole document first: its errors are the JSON reader's own
+    rest = _SPACE.match(text, end).end()
+    if rest != len(text):
+        raise _NotJson("Extra data", text.count("\n", 0, rest) + 1, rest - text.rfind("\n", 0, rest))
+    if not isinstance(data, list):
+        return [(text.count("\n", 0, at) + 1, data)]
+    # Read again element by element, for the line each record starts on.
+    records: list[tuple[int, object]] = []
+    lines, counted = 1, 0
+    at = _SPACE.match(text, at + 1).end()
+    for _ in data:
+        lines += text.count("\n", counted, at)
+        counted = at
+        record, at = _decoded(text, at)
+        records.append((lines, record))
+        at = _SPACE.match(text, at).end() + 1  # past the comma (or the closing bracket)
+        at = _SPACE.match(text, at).end()
+    return records
 
 
 def distinct_leads(records: Iterable[tuple[int, Lead | str]]) -> tuple[list[Lead], list[str]]:

@@ -339,6 +339,9 @@ def test_lead_update_is_validated():
     engine = Engine.start(make_plan([email("one", wait=3), end("bye")]), LEAD, T0)
     with pytest.raises(RejectedInput, match=r"^invalid lead data: email: 'nope' is not a valid address$"):
         engine.check_lead_update({"email": "nope"})
+    # A folder of the zone database is no zone: refused like any bad value, not an OSError in the workflow.
+    with pytest.raises(RejectedInput, match=r"^invalid lead data: timezone: 'America' is not an IANA time zone "):
+        engine.check_lead_update({"timezone": "America"})
     engine.update_lead({"phone": "+1 312 555 0100"}, "ops", T0)
     assert engine.state.lead["phone"] == "+1 312 555 0100"
 

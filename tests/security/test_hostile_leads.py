@@ -69,6 +69,12 @@ def test_every_problem_of_a_lead_is_reported_at_once() -> None:
     ({"employees": "nan"}, "employees: "),
     ({"revenue": "-5"}, "revenue: "),
     ({"deal_size": "1e400"}, "deal_size: "),
+    ({"timezone": "America"}, "timezone: 'America' is not an IANA time zone"),  # a folder of the zone database
+    ({"timezone": "Etc"}, "timezone: 'Etc' is not an IANA time zone"),
+    ({"timezone": "A" * 300}, "timezone: 'AAAA"),  # a file name too long for the system
+    ({"employees": -5}, "employees: '-5' is not a number"),  # JSON numbers are held to what text is
+    ({"revenue": float("nan")}, "revenue: 'nan' is not a number"),
+    ({"deal_size": float("inf")}, "deal_size: 'inf' is not a number"),
 ])
 def test_invalid_contact_data_is_refused(record: dict[str, Any], problem: str | None) -> None:
     if problem is None:

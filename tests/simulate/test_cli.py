@@ -160,12 +160,14 @@ def test_the_default_start_is_now_in_the_zone(capsys, monkeypatch):
     (["--synthetic", "3", "--behaviour", "missing.yaml"], "missing.yaml: file not found"),
     (["leads.txt"], "leads.txt: unknown lead file type '.txt'; use .csv, .jsonl or .json"),
     (["missing.csv"], "missing.csv: No such file or directory"),
+    (["folder.csv"], "folder.csv: Is a directory"),
     (["leads.csv", "--synthetic", "3"], "give a lead file or --synthetic N, not both"),
     (["--synthetic", "3", "--compare", "missing.yaml"], "no cadence file missing.yaml"),
 ])
 def test_bad_options_are_one_line_and_exit_1(capsys, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "leads.txt").write_text("id\nL-1\n", encoding="utf-8")
+    (tmp_path / "folder.csv").mkdir()
     code, out, err = simulate(capsys, ENTERPRISE, "--start", START, *args)
     assert (code, out, err) == (1, "", f"error: {message}\n")
 

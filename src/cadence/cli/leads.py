@@ -85,7 +85,7 @@ def _load_plan(cadence: str, settings: Any) -> Any:
 
 @click.command()
 @click.option("--cadence", "-c", "cadence", required=True, help="Cadence name (in the cadences directory) or a .yaml file.")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", type=click.Path(path_type=Path))
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="Map a CSV column to a lead field (repeatable).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Where to write rejected rows (default: SOURCE.rejects.jsonl).")
 @click.option("--concurrency", default=64, show_default=True, type=click.IntRange(1, 1000), help="Workflow starts in flight.")

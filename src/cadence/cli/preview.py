@@ -60,7 +60,7 @@ def _leads(source: Path | None, mapping: tuple[str, ...]) -> list[dict[str, Any]
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--lead", "lead_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--lead", "lead_file", type=click.Path(path_type=Path), metavar="FILE",
               help=f"Sample leads: a lead file as enroll reads it (.csv, .jsonl, .json; at most {MAX_LEADS} "
                    "leads). Default: a built-in sample lead with every standard field.")
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN",

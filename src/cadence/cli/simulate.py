@@ -107,7 +107,7 @@ def _leads(source: Path | None, mapping: tuple[str, ...], synthetic: str | None,
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("leads", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("leads", required=False, type=click.Path(path_type=Path))
 @click.option("--synthetic", metavar="N", help="Simulate N made-up leads (mixed time zones and owners) instead of a file.")
 @click.option("--owners", default="5", show_default=True, metavar="N", help="Owners (reps) of --synthetic leads.")
 @click.option("--map", "mapping", multiple=True, metavar="FIELD=COLUMN", help="Map a CSV column to a lead field (as enroll).")
