@@ -49,13 +49,17 @@ class Flow:
         return seen
 
     def unbounded_cycles(self, among: set[int]) -> list[tuple[list[int], Edge]]:
-        """Cycles among ``among`` that avoid every loop step: (members in order, closing edge)."""
-        nodes = [n for n in sorted(among) if n != END and n not in self.loops]
+        """Cycles among ``among`` that avoid every loop's ``back_to``: (members in order, closing edge).
+
+        Only ``back_to`` is bounded. A loop step's ``then`` stays in the graph: a finished loop's
+        count is never reset, so a cycle through its ``then`` finds it finished every time round.
+        """
+        nodes = [n for n in sorted(among) if n != END]
         allowed = set(nodes)
         succ: dict[int, list[Edge]] = {}
         backward = False
         for e in self.edges:
-            if e.source in allowed and e.target in allowed:
+            if not e.loop and e.source in allowed and e.target in allowed:
                 succ.setdefault(e.source, []).append(e)
                 backward = backward or e.target <= e.source
         if not backward:
@@ -63,7 +67,7 @@ class Flow:
         out = []
         for component in _components(nodes, succ):
             members = set(component)
-            inner = [e for e in self.edges if e.source in members and e.target in members]
+            inner = [e for e in self.edges if not e.loop and e.source in members and e.target in members]
             if len(component) == 1 and not inner:
                 continue
             back = [e for e in inner if e.target <= e.source] or inner

@@ -8,7 +8,10 @@ absent) with our own small, iterative composer, so that:
   tags and multiple documents are refused with one located error;
 * nesting depth and file size are capped, so memory stays bounded;
 * YAML 1.1 surprises are off: ``on:``/``yes``/``no`` stay text (only
-  ``true``/``false`` are booleans) and dates stay text.
+  ``true``/``false`` are booleans), and dates and sexagesimal numbers
+  (``1:30``, which YAML 1.1 reads as 90) stay text;
+* a scalar that cannot be read as what it claims to be (``!!int x``, an
+  integer too long for Python) is one located error, never an exception.
 """
 
 from __future__ import annotations
@@ -38,14 +41,32 @@ _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq
 
 
 class _Resolver(yaml.resolver.BaseResolver):
-    """YAML 1.2-like implicit typing: only true/false are booleans, no dates."""
+    """YAML 1.2-like implicit typing: only true/false are booleans, no dates, no sexagesimal numbers."""
 
 
+_REPLACED = {_CORE + t for t in ("bool", "timestamp", "int", "float")}
 for _first, _rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
     for _tag, _regexp in _rules:
-        if _tag not in (_CORE + "bool", _CORE + "timestamp"):
+        if _tag not in _REPLACED:
             _Resolver.add_implicit_resolver(_tag, _regexp, [_first] if _first else None)
 _Resolver.add_implicit_resolver(_CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+# PyYAML's YAML 1.1 patterns without their sexagesimal forms.
+_Resolver.add_implicit_resolver(
+    _CORE + "float",
+    re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""", re.VERBOSE),
+    list("-+0123456789."),
+)
+_Resolver.add_implicit_resolver(
+    _CORE + "int",
+    re.compile(r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+)$""", re.VERBOSE),
+    list("-+0123456789"),
+)
 
 _RESOLVER = _Resolver()
 _CONSTRUCTOR = SafeConstructor()
@@ -140,15 +161,10 @@ def load_bytes(raw: bytes, file: str) -> Document:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters (SARIF says unicodeCodePoints); the bytes before the bad one are valid UTF-8.
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
         raise fail(line, column, f"file is not UTF-8 text (byte 0x{raw[exc.start]:02x})",
                    "save the file as UTF-8") from None
-    if "\t" in text:
-        for number, line_text in enumerate(text.split("\n"), start=1):
-            rest = line_text.lstrip(" ")
-            if rest.startswith("\t"):
-                raise fail(number, len(line_text) - len(rest) + 1, "tab character used for indentation",
-                           "YAML indents with spaces only; replace the tab with spaces")
     return _compose(text, file, fail)
 
 
@@ -196,7 +212,10 @@ def _compose(text: str, file: str, fail: Any) -> Document:
                 if kind is scalar_event:
                     if not (event.implicit[0] or event.tag is None or event.tag == "!"):
                         _check_tag(event, pos, fail)
-                    value: Any = _scalar(event)
+                    try:
+                        value: Any = _scalar(event)
+                    except _BadScalar as exc:
+                        raise fail(*pos, exc.message, exc.hint) from None
                 else:
                     if not event.implicit:
                         _check_tag(event, pos, fail)
@@ -237,12 +256,22 @@ def _compose(text: str, file: str, fail: Any) -> Document:
         if "maximum nesting depth" in problem:
             # libyaml's own cap (seen in PyYAML 6.0.4) trips first: its scanner reads ahead of our events.
             raise fail(line, col, f"nested deeper than {MAX_DEPTH} levels", "a cadence never needs this much nesting") from None
+        # Known only once the parser has failed there: a tab is indentation where libyaml trips on it among the
+        # leading blanks of a line; elsewhere (inside a block scalar's text, in brackets) it is valid YAML.
+        lines = text.split("\n")
+        indent = lines[line - 1][:col] if 0 < line <= len(lines) else ""
+        if "\t" in indent and not indent.strip(" \t"):
+            raise fail(line, indent.index("\t") + 1, "tab character used for indentation",
+                       "YAML indents with spaces only; replace the tab with spaces") from None
         raise fail(line, col, f"YAML syntax error: {problem}",
                    "check the indentation and quoting near this line") from None
     except yaml.YAMLError as exc:
         position = getattr(exc, "position", None)
         line, col = (1, 1)
         if isinstance(position, int):
+            if _Parser is not yaml.SafeLoader:
+                # libyaml reads the text as UTF-8: its offset counts bytes, not characters.
+                position = len(text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
             line = text.count("\n", 0, position) + 1
             col = position - (text.rfind("\n", 0, position) + 1) + 1
         reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
@@ -290,22 +319,54 @@ def _scalar(event: Any) -> Any:
     return value
 
 
+_MAX_DIGITS = 4300
+"""Longest integer read (Python's default limit for ``int(text)``)."""
+
+
+class _BadScalar(Exception):
+    """A scalar that cannot be read as the value its tag or its form says."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+
 def _construct(event: Any) -> Any:
+    text = event.value
     tag = event.tag
-    if tag in (None, "!") or (event.implicit[0] and tag is None):
-        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
-    if tag.startswith("!!"):
+    explicit = tag not in (None, "!")
+    if not explicit:
+        tag = _RESOLVER.resolve(ScalarNode, text, event.implicit)
+    elif tag.startswith("!!"):
         tag = _CORE + tag[2:]
-    if tag == _CORE + "bool":
-        return event.value.lower() == "true"
-    if tag == _CORE + "null":
-        return None
-    if tag in (_CORE + "int", _CORE + "float"):
-        node = ScalarNode(tag, event.value)
-        if tag.endswith("int"):
-            return _CONSTRUCTOR.construct_yaml_int(node)
-        return _CONSTRUCTOR.construct_yaml_float(node)
-    return event.value
+    name = tag.removeprefix(_CORE)
+    if name in ("bool", "null"):
+        if explicit and _RESOLVER.resolve(ScalarNode, text, (True, False)) != tag:
+            raise _BadScalar(f"'{_short(text)}' is not a valid !!{name} value", "remove the tag; write plain values")
+        return text.lower() == "true" if name == "bool" else None
+    if name in ("int", "float"):
+        if name == "int" and len(text) > _MAX_DIGITS:
+            raise _BadScalar(f"number has more than {_MAX_DIGITS} digits", "write a smaller number, or quote it to keep it as text")
+        node = ScalarNode(tag, text)
+        value: int | float | None = None
+        try:
+            # Sexagesimal is YAML 1.1 only: `!!int 1:30` is refused, not read as 90.
+            if ":" not in text:
+                value = _CONSTRUCTOR.construct_yaml_int(node) if name == "int" else _CONSTRUCTOR.construct_yaml_float(node)
+        except (ValueError, IndexError):  # e.g. '0b_' or '': no digit is left once '_' are dropped
+            pass
+        if value is None:
+            if explicit:
+                raise _BadScalar(f"'{_short(text)}' is not a valid !!{name} value", "remove the tag; write plain values")
+            raise _BadScalar(f"'{_short(text)}' is not a valid number", "quote it to keep it as text")
+        return value
+    return text
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 __all__ = ["Document", "LoadError", "MAX_BYTES", "MAX_DEPTH", "json_path", "load_bytes", "load_file"]

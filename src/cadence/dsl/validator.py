@@ -250,8 +250,8 @@ class _Checker:
                 continue
             if name[:1].isdigit():
                 try:
-                    datetime.date.fromisoformat(name)
-                    if len(name) == 10:
+                    # fromisoformat also reads '2027-W01-1' and '20270101': only YYYY-MM-DD reads back the same.
+                    if datetime.date.fromisoformat(name).isoformat() == name:
                         continue
                 except ValueError:
                     pass

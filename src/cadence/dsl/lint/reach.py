@@ -1,11 +1,10 @@
 """``unreachable-gate`` and ``endless-track``: decisions that never happen, leads that never end.
 
-The validator already rejects steps no move leads to and cycles without a
-loop step. What it cannot see needs the gate conditions: a rule that an
+The validator already rejects steps no move leads to and cycles that no
+loop's rounds bound (a loop whose ``then`` leads back into it included). What
+it cannot see needs the gate conditions or the other files: a rule that an
 earlier rule always pre-empts (the first rule that holds decides), a step only
-such rules lead to, and a loop whose ``then`` leads back into it, so that a
-lead that never answers circles for good, or a track that only ever moves
-leads on to other tracks.
+such rules lead to, and a track that only ever moves leads on to other tracks.
 """
 
 from __future__ import annotations
@@ -47,19 +46,8 @@ def unreachable_gate(ctx: LintContext) -> Iterator[Finding]:
 
 
 def endless_track(ctx: LintContext) -> Iterator[Finding]:
-    """Loops whose ``then`` leads back in for good, and tracks from which no lead ever ends."""
+    """Tracks from which no lead ever ends (a loop whose ``then`` leads back in is a validation error)."""
     graph = ctx.graph
-    live = graph.reachable()
-    ending = _can_end(graph, ("track", *_ENDS))
-    for move in graph.moves:
-        if (move.rounds and move.source in live and move.source not in ending
-                and not move.dead and move.target is not None):
-            where = move.path if move.path[-1] == "then" else move.path[:-1]
-            yield Finding("endless-track", where,
-                          f"{label(where)}: after its last round the loop '{graph.ids[move.source]}' goes on to "
-                          f"'{graph.ids[move.target]}', and from there no path leads to handoff, disqualify or track: "
-                          "a lead that never answers stays in this cadence for good",
-                          "end the loop with then: {disqualify: no_response} or then: {track: NAME}")
     verdicts = _tracks_end(ctx)
     for move in graph.moves:
         if move.end is None or move.end.kind != "track" or move.dead:

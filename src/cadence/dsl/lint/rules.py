@@ -59,7 +59,7 @@ RULES: tuple[Rule, ...] = (
          "holds, is a decision the author believes in that never happens.",
          "kept for the next version, which changes the first rule"),
     Rule("endless-track", "EndlessTrack",
-         "A loop or a track from which a lead that never answers can never reach an end.",
+         "A track from which a lead that never answers can never reach an end.",
          "Every lead ends handed off or disqualified with a reason; a lead that keeps cycling is the lead black "
          "hole nobody can account for.",
          "operators end these leads by hand each quarter after a review"),
