@@ -1,6 +1,6 @@
 """Lead records: the standard fields and their validation at enrollment.
 
-Standard library only (the workflow sandbox imports it). A bad lead is
+Standard library and cadence's pure modules only (the workflow sandbox imports it). A bad lead is
 rejected here, with every problem named, never discovered in month two.
 """
 
@@ -70,11 +70,19 @@ class Lead:
         return str(self.fields["id"])
 
 
-def parse_lead(record: Any) -> Lead:
+def parse_lead(record: Any, *, strict_numbers: bool = False) -> Lead:
     """Validate a raw lead record (a JSON object or a CSV row).
 
     Empty strings count as absent. Text is stripped; control characters are
     refused (they would reach email headers and letters).
+
+    Args:
+        record: the raw record.
+        strict_numbers: refuse ``employees``, ``revenue`` and ``deal_size`` written with a comma that is
+            not a thousands separator (``2,5``), and negative or non-finite JSON numbers, where the first
+            rule dropped every comma and took any JSON number. Lead files are read strictly; a running
+            lead's update keeps the first rule, which the updates in its history were applied with
+            (a replay must reach the same values).
 
     Raises:
         LeadError: listing every problem found.
@@ -130,7 +138,7 @@ def parse_lead(record: Any) -> Lead:
     for number in ("employees", "revenue", "deal_size"):
         if number in fields:
             try:
-                fields[number] = _number(fields[number])
+                fields[number] = _number(fields[number]) if strict_numbers else _first_number(fields[number])
             except ValueError:
                 problems.append(f"{number}: {str(fields[number])[:40]!r} is not a number")
     if problems:
@@ -159,6 +167,17 @@ def _number(value: Any) -> int | float:
         raise ValueError(str(value))
     if isinstance(number, int):
         return number
+    return int(number) if number.is_integer() else number
+
+
+def _first_number(value: Any) -> int | float:
+    """The number rule leads were updated with first (see ``strict_numbers``): every comma dropped."""
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).replace(",", "").replace("_", "")
+    number = float(text)
+    if number != number or number in (float("inf"), float("-inf")) or number < 0:
+        raise ValueError(text)
     return int(number) if number.is_integer() else number
 
 

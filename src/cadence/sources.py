@@ -253,7 +253,7 @@ def _validated(line: int, record: object, mapping: Mapping[str, str]) -> tuple[i
     if not isinstance(record, dict):
         return line, f"a lead must be an object, got {type(record).__name__}"
     try:
-        return line, parse_lead(_rename(record, mapping))
+        return line, parse_lead(_rename(record, mapping), strict_numbers=True)
     except LeadError as exc:
         return line, str(exc)
 
@@ -293,7 +293,7 @@ def _csv(path: Path, handle: TextIO, mapping: Mapping[str, str], delimiter: str)
             continue
         record = {name: value for name, value in zip(fields, row) if name is not None}
         try:
-            yield line, parse_lead(record)
+            yield line, parse_lead(record, strict_numbers=True)
         except LeadError as exc:
             yield line, str(exc)
 

@@ -72,9 +72,6 @@ def test_every_problem_of_a_lead_is_reported_at_once() -> None:
     ({"timezone": "America"}, "timezone: 'America' is not an IANA time zone"),  # a folder of the zone database
     ({"timezone": "Etc"}, "timezone: 'Etc' is not an IANA time zone"),
     ({"timezone": "A" * 300}, "timezone: 'AAAA"),  # a file name too long for the system
-    ({"employees": -5}, "employees: '-5' is not a number"),  # JSON numbers are held to what text is
-    ({"revenue": float("nan")}, "revenue: 'nan' is not a number"),
-    ({"deal_size": float("inf")}, "deal_size: 'inf' is not a number"),
 ])
 def test_invalid_contact_data_is_refused(record: dict[str, Any], problem: str | None) -> None:
     if problem is None:
@@ -187,3 +184,15 @@ def test_hostile_sender_and_step_values_are_contained() -> None:
     names, parsed = headers_of(build(GOOD, step_id="hello\r\nBcc: victim@evil.example", variant="a\nX-Evil: 1"))
     assert names == EXPECTED_HEADERS | {"x-cadence-variant"}
     assert "\n" not in str(parsed["X-Cadence-Step"]) and " " not in str(parsed["X-Cadence-Step"])
+
+
+@pytest.mark.parametrize(("value", "first_rule"), [
+    (-5, "-5"), (float("nan"), "nan"), (float("inf"), "inf"), ("2,5", "25"), ("12,50", "1250"), ("1.234,56", "1.23456"),
+])
+def test_lead_files_read_numbers_strictly_and_running_leads_keep_the_first_rule(value: Any, first_rule: Any) -> None:
+    with pytest.raises(LeadError) as err:
+        parse_lead({**GOOD, "deal_size": value}, strict_numbers=True)
+    assert err.value.problems == [f"deal_size: {str(value)!r} is not a number"]
+    # The rule a running lead's updates were applied with, kept so that its history replays to the same values.
+    assert str(parse_lead({**GOOD, "deal_size": value}).fields["deal_size"]) == first_rule
+    assert parse_lead({**GOOD, "deal_size": "1,250,000.50"}, strict_numbers=True).fields["deal_size"] == 1250000.5
