@@ -31,6 +31,50 @@ def test_invalid_file_lines_and_summary(capsys, monkeypatch) -> None:
     assert err == "failed: 2 errors in 2 of 3 files\n"
 
 
+PING = """cadence: ping
+schedule: {timezone: UTC}
+disqualify_reasons: [no_response]
+steps:
+  - id: welcome
+    email: {template: emails/welcome.html.j2, subject: Hello}
+    wait: 2 days
+  - id: check
+    wait: 1 day
+    gate:
+      - if: "engaged"
+        handoff: {}
+      - else: {track: pong}
+"""
+PONG = """cadence: pong
+schedule: {timezone: UTC}
+disqualify_reasons: [no_response]
+steps:
+  - id: welcome
+    email: {template: emails/welcome.html.j2, subject: Hello}
+    wait: 2 days
+  - id: back
+    track: ping
+"""
+
+
+def test_a_track_cycle_with_an_invalid_file_is_invalid_in_any_order(capsys, tmp_path, monkeypatch) -> None:
+    (tmp_path / "cadences").mkdir()
+    (tmp_path / "cadences" / "ping.yaml").write_text(PING, encoding="utf-8")
+    (tmp_path / "cadences" / "pong.yaml").write_text(PONG, encoding="utf-8")
+    (tmp_path / "templates" / "emails").mkdir(parents=True)
+    (tmp_path / "templates" / "emails" / "welcome.html.j2").write_text("Hi", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    pong_error = ("cadences/pong.yaml:9:12: error: steps[1].track: track 'ping' is invalid (1 error in cadences/ping.yaml) "
+                  "(hint: run: cadence validate cadences/ping.yaml)")
+    ping_error = ("cadences/ping.yaml:9:5: error: steps[1]: step 'check': 'wait' only follows a touch (email, call, voicemail, "
+                  "letter), not a gate step (hint: add a separate wait step)")
+    # ping is checked first, and checks pong while its own verdict is still open: pong must not be kept as valid.
+    code, out, err = run_cli(capsys, "validate", "cadences")
+    assert (code, out.splitlines(), err) == (1, [ping_error, pong_error], "failed: 2 errors in 2 of 2 files\n")
+    code, out, err = run_cli(capsys, "validate", "cadences/pong.yaml")
+    assert (code, out.splitlines(), err) == (1, [pong_error], "failed: 1 error in 1 of 1 files\n")
+
+
 def test_exit_code_resets_between_runs(capsys) -> None:
     assert run_cli(capsys, "validate", str(BAD / "empty.yaml"))[0] == 1
     assert run_cli(capsys, "validate", str(GOOD / "simple.yaml"))[0] == 0

@@ -50,7 +50,8 @@ class Session:
     documents: dict[Path, Document] = field(default_factory=dict)
     results: dict[Path, list[CadenceError]] = field(default_factory=dict)
     warnings: dict[Path, list[CadenceWarning]] = field(default_factory=dict)
-    _active: set[Path] = field(default_factory=set)
+    _active: list[Path] = field(default_factory=list)
+    _provisional: set[Path] = field(default_factory=set)
     _templates_dirs: dict[Path, Path | None] = field(default_factory=dict)
     _template_sources: dict[tuple[Path, str], str] = field(default_factory=dict)
 
@@ -60,8 +61,11 @@ class Session:
         if key in self.results:
             return self.results[key]
         if key in self._active:  # a track cycle: judged by the outer call
+            # The files checked since then took this file as valid before it was judged: their verdicts
+            # hold for this run only, and are not kept for a later question about them.
+            self._provisional.update(self._active[self._active.index(key) + 1:])
             return []
-        self._active.add(key)
+        self._active.append(key)
         try:
             try:
                 doc = load_file(path, display=display)
@@ -71,8 +75,11 @@ class Session:
                 self.documents[key] = doc
                 errors = sorted(_Checker(doc, key, self).run(), key=sort_key)
         finally:
-            self._active.discard(key)
-        self.results[key] = errors
+            self._active.pop()
+        if key in self._provisional:
+            self._provisional.discard(key)
+        else:
+            self.results[key] = errors
         return errors
 
     def lint(self, path: str | Path, display: str | None = None) -> list[CadenceWarning]:
