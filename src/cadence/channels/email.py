@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email import policy
-from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
 
 from temporalio.exceptions import ApplicationError
 
+from cadence.addresses import InvalidAddress, address, one_line, parse_address
 from cadence.channels.htmltext import html_to_text
 from cadence.channels.ids import message_id_for
 from cadence.channels.rendering import render, render_text, template_context
@@ -31,21 +31,11 @@ from cadence.channels.service_tags import service_headers
 from cadence.channels.settings import ChannelSettings
 from cadence.channels.signing import lead_token, signature
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
-_ADDR_RE = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-)
 _MSGID_RE = re.compile(r"^<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+>$")
 _ID_RE = re.compile(r"[^A-Za-z0-9._:-]")
-MAX_SUBJECT = 250
 # RFC 2369 needs List-Unsubscribe as a literal <url>; the default 78-column folding
 # would turn a long URL into an encoded word that mail clients ignore.
 _POLICY = policy.SMTP.clone(max_line_length=998)
-
-
-class InvalidAddress(ValueError):
-    """An address that cannot be put in a header or an envelope."""
 
 
 @dataclass(frozen=True)
@@ -59,45 +49,9 @@ class BuiltEmail:
     subject: str
 
 
-def one_line(text: str, limit: int = MAX_SUBJECT) -> str:
-    """``text`` without control characters or line breaks, whitespace collapsed, at most ``limit`` chars."""
-    flat = " ".join(_CONTROL.sub(" ", str(text)).split())[:limit]
-    # An RFC 2047 encoded word ("=?utf-8?q?...=0D=0A...?=") would be decoded back into a line break by
-    # Python's email package (CVE-2024-6923 before 3.11.10); a zero-width space keeps it literal text.
-    return flat.replace("=?", "=\u200b?")
-
-
 def header_id(value: object) -> str:
     """An id for an ``X-Cadence-*`` header: only id characters survive."""
     return _ID_RE.sub("_", str(value))[:128]
-
-
-def address(addr_spec: str, display_name: str = "") -> Address:
-    """A header-safe :class:`Address`.
-
-    Raises:
-        InvalidAddress: when ``addr_spec`` is not a plain ``local@domain`` address.
-    """
-    addr_spec = str(addr_spec).strip()
-    if len(addr_spec) > 254 or not _ADDR_RE.match(addr_spec):
-        raise InvalidAddress(f"{addr_spec[:80]!r} is not a valid email address")
-    local, _, domain = addr_spec.rpartition("@")
-    try:
-        return Address(display_name=one_line(display_name, 120), username=local, domain=domain)
-    except (HeaderParseError, ValueError, IndexError) as exc:
-        raise InvalidAddress(f"{addr_spec[:80]!r}: {exc}") from None
-
-
-def parse_address(text: str) -> Address:
-    """Parse ``Name <addr>`` or ``addr`` into a header-safe :class:`Address`.
-
-    Raises:
-        InvalidAddress: when no usable address is found.
-    """
-    if _CONTROL.search(str(text)):
-        raise InvalidAddress(f"{str(text)[:80]!r} contains control characters")
-    name, addr = parseaddr(str(text))
-    return address(addr, name)
 
 
 def lead_address(lead: Mapping[str, Any]) -> Address:

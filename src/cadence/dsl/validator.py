@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from cadence import context, ir
 from cadence import vocabulary as vocab
+from cadence.addresses import InvalidAddress, parse_address
 from cadence.lead import STANDARD_FIELDS
 from cadence.dsl import expressions
 from cadence.dsl.errors import CadenceError, CadenceWarning, sort_key
@@ -358,6 +359,8 @@ class _Checker:
                     self.fail(where, f"{label(where)}: missing required field '{key}'", "or give A/B 'variants'")
         self.check_template(where + ("template",), email.get("template"))
         self.check_inline(where + ("subject",), email.get("subject"))
+        for key in ("from", "reply_to"):
+            self.check_address(where + (key,), email.get(key))
         self.check_duration(where + ("retry_for",), email.get("retry_for"))
         if "on_failure" in email:
             self.check_action(where + ("on_failure",), email["on_failure"], source=i)
@@ -374,6 +377,16 @@ class _Checker:
                     names.add(name)
                 self.check_template(vpath + ("template",), variant.get("template"))
                 self.check_inline(vpath + ("subject",), variant.get("subject"))
+
+    def check_address(self, where: PathT, text: Any) -> None:
+        """A sender or reply-to address, by the rule the email channel sends with (else every send would fail)."""
+        if not _is_str(text):
+            return  # the schema reports a value that is not text
+        try:
+            parse_address(text)
+        except InvalidAddress:
+            self.fail(where, f"{label(where)}: {text[:80]!r} is not a valid email address",
+                      "write an address like 'Dana Whitfield <dana@example.com>'")
 
     def check_call(self, i: int, where: PathT, call: Any) -> None:
         self.check_task(i, where, call, "brief", ir.DEFAULT_CALL_OUTCOMES)
