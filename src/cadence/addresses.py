@@ -1,7 +1,8 @@
-"""Email addresses and header text as cadence accepts them: one rule for the sender, the lead and validate.
+"""Email addresses and header text as the email channel writes them into a message.
 
 Standard library only, so that ``cadence validate`` checks a step's ``from`` and ``reply_to`` by the rule
-the email channel sends with, without importing the channel (or Temporal).
+the channel sends with, without importing the channel (or Temporal). (Enrollment holds a lead's own
+address to :func:`cadence.lead.is_email_address`, which also asks for a dot in the domain.)
 """
 
 from __future__ import annotations
