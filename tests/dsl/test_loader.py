@@ -76,6 +76,9 @@ def test_deep_nesting_is_capped() -> None:
                                              "is not allowed (hint: remove the tag; write plain values)"),
         (b"a: !custom x\n", "f.yaml:1:4: error: YAML tag '!custom' is not allowed (hint: remove the tag; write plain values)"),
         (b"? [a]\n: 1\n", "f.yaml:1:3: error: a mapping key must be plain text (hint: remove the '?' or brackets around the key)"),
+        (b"!!python/object/apply:os.system owner: x\n", "f.yaml:1:1: error: YAML tag "
+         "'tag:yaml.org,2002:python/object/apply:os.system' is not allowed on a mapping key "
+         "(hint: mapping keys are plain text; remove the tag)"),
         (b"a: \x07\n", "f.yaml:1:4: error: YAML syntax error: control characters are not allowed "
                        "(hint: remove control characters from the file)"),
         (b"a: [1\n", "f.yaml:2:1: error: YAML syntax error: did not find expected ',' or ']' "
@@ -90,7 +93,7 @@ def test_deep_nesting_is_capped() -> None:
          "f.yaml:2:25: error: file is not UTF-8 text (byte 0xff) (hint: save the file as UTF-8)"),
     ],
     ids=["empty", "comment", "empty-doc", "scalar", "dup", "tab", "utf8", "two-docs", "python-tag", "custom-tag",
-         "complex-key", "control", "syntax", "control-after-accents", "control-in-quotes", "utf8-after-accents"],
+         "complex-key", "key-tag", "control", "syntax", "control-after-accents", "control-in-quotes", "utf8-after-accents"],
 )
 def test_one_located_error(raw: bytes, message: str) -> None:
     assert load_error(raw) == message

@@ -196,6 +196,9 @@ def _compose(text: str, file: str, fail: Any) -> Document:
                         # A key of a mapping: always kept as the text written (YAML 1.1 would turn `on:` into True).
                         if kind is not scalar_event:
                             raise fail(*pos, "a mapping key must be plain text", "remove the '?' or brackets around the key")
+                        if not (event.implicit[0] or event.tag in (None, "!", "!!str", _CORE + "str")):
+                            raise fail(*pos, f"YAML tag '{event.tag}' is not allowed on a mapping key",
+                                       "mapping keys are plain text; remove the tag")
                         key = event.value
                         if key in seen:
                             line, col = seen[key]
