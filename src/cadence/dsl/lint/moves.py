@@ -183,7 +183,7 @@ def build(data: Mapping[str, Any]) -> StepGraph:
             back = index[body["back_to"]]
             add(Move(i, here + ("loop", "back_to"), target=back, delay=_durations(body["every"]), back_to=back,
                      via="loop"))
-            add(action(body.get("then", "continue"), here + ("loop", "then"), i, after=nxt, rounds=body["times"],
+            add(action(body.get("then", "continue"), here + ("loop", "then"), i, after=nxt, rounds=int(body["times"]),
                        back_to=back, via="loop then"))
         elif kind == "wait":
             add(_onwards(i, here + ("wait",), nxt, len(ids), delay=wait))
