@@ -31,28 +31,21 @@ def test_invalid_file_lines_and_summary(capsys, monkeypatch) -> None:
     assert err == "failed: 2 errors in 2 of 3 files\n"
 
 
-PING = """cadence: ping
-schedule: {timezone: UTC}
+_CYCLE_HEAD = """schedule: {timezone: UTC}
 disqualify_reasons: [no_response]
 steps:
   - id: welcome
     email: {template: emails/welcome.html.j2, subject: Hello}
     wait: 2 days
-  - id: check
+"""
+PING = "cadence: ping\n" + _CYCLE_HEAD + """  - id: check
     wait: 1 day
     gate:
       - if: "engaged"
         handoff: {}
       - else: {track: pong}
 """
-PONG = """cadence: pong
-schedule: {timezone: UTC}
-disqualify_reasons: [no_response]
-steps:
-  - id: welcome
-    email: {template: emails/welcome.html.j2, subject: Hello}
-    wait: 2 days
-  - id: back
+PONG = "cadence: pong\n" + _CYCLE_HEAD + """  - id: back
     track: ping
 """
 
