@@ -38,13 +38,11 @@ from benchmarks.common import (  # noqa: E402
     stop_process,
     task_queue,
 )
-from cadence import ir  # noqa: E402
 
 
 async def touches_per_second(processes: int, leads: int, time_scale: float, window: float) -> float:
     """Emails per second the sink accepts at saturation with ``processes`` worker processes."""
     plan = load_plan()
-    plan_data = ir.plan_for_input(plan)
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with dev_server() as env:
             tq = task_queue(f"procs-{processes}")
@@ -57,7 +55,7 @@ async def touches_per_second(processes: int, leads: int, time_scale: float, wind
                                        "--processes", str(processes)], env=environ, cwd=tmp,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                starts = [start_cadence(env.client, plan, lead, tq, plan_data, time_scale=time_scale)
+                starts = [start_cadence(env.client, plan, lead, tq, time_scale=time_scale)
                           for lead in make_leads(leads)]
                 await gather_bounded(starts, 64)
                 deadline = time.monotonic() + 120

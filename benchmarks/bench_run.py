@@ -42,7 +42,6 @@ from benchmarks.common import (  # noqa: E402
     task_queue,
     time_skipping,
 )
-from cadence import ir  # noqa: E402
 
 SPAN_DAYS = 40
 """The cadence takes 27 days plus send-window slack; 40 covers it."""
@@ -58,7 +57,6 @@ async def _collect(handles: list[Any]) -> list[dict[str, Any]]:
 async def run_time_skipping(impl: str, n: int) -> tuple[float, float, int]:
     """Seconds to start, skip and collect ``n`` leads; returns (total, start part, emails delivered)."""
     plan = load_plan()
-    plan_data = ir.plan_for_input(plan)
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with time_skipping() as env:
             tq = task_queue(f"run-{impl}")
@@ -68,7 +66,7 @@ async def run_time_skipping(impl: str, n: int) -> tuple[float, float, int]:
                 leads = make_leads(n)
                 t0 = time.perf_counter()
                 if impl == "cadence":
-                    starts = [start_cadence(env.client, plan, lead, tq, plan_data) for lead in leads]
+                    starts = [start_cadence(env.client, plan, lead, tq) for lead in leads]
                 else:
                     starts = [start_baseline(env.client, lead, tq) for lead in leads]
                 handles = await gather_bounded(starts, START_CONCURRENCY)
@@ -84,7 +82,6 @@ async def run_time_skipping(impl: str, n: int) -> tuple[float, float, int]:
 
 async def run_dev(impl: str, n: int, day_seconds: float) -> tuple[float, int]:
     plan = load_plan()
-    plan_data = ir.plan_for_input(plan)
     scale = 86400.0 / day_seconds
     with smtp_sink() as (box, port), tempfile.TemporaryDirectory() as tmp:
         async with dev_server() as env:
@@ -95,7 +92,7 @@ async def run_dev(impl: str, n: int, day_seconds: float) -> tuple[float, int]:
                 leads = make_leads(n)
                 t0 = time.perf_counter()
                 if impl == "cadence":
-                    starts = [start_cadence(env.client, plan, lead, tq, plan_data, time_scale=scale) for lead in leads]
+                    starts = [start_cadence(env.client, plan, lead, tq, time_scale=scale) for lead in leads]
                 else:
                     starts = [start_baseline(env.client, lead, tq, day=day_seconds) for lead in leads]
                 handles = await gather_bounded(starts, START_CONCURRENCY)

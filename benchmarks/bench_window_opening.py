@@ -93,8 +93,7 @@ async def one_run(mode: str, leads: int, spread: timedelta, margin: timedelta) -
             acts = channel_activities(port, work / "outbox")
             async with cadence_worker(env.client, acts, tq):
                 started = time.perf_counter()
-                wire = ir.plan_for_input(plan)
-                await gather_bounded([start_cadence(env.client, plan, lead, tq, plan_data=wire) for lead in people], 64)
+                await gather_bounded([start_cadence(env.client, plan, lead, tq) for lead in people], 64)
                 info(f"{mode}: {leads} leads enrolled in {time.perf_counter() - started:.0f} s; the window opens at "
                      f"{opening:%H:%M:%S} UTC, in {(opening - datetime.now(timezone.utc)).total_seconds():.0f} s")
                 if datetime.now(timezone.utc) >= opening:

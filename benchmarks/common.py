@@ -253,11 +253,10 @@ def baseline_worker(client: Client, acts: ChannelActivities, tq: str, **options:
 # ---------------------------------------------------------------- starting leads
 
 
-async def start_cadence(client: Client, plan: ir.Plan, lead: Lead, tq: str, plan_data: dict[str, Any] | None = None,
-                        time_scale: float = 1.0) -> WorkflowHandle[Any, Any]:
+async def start_cadence(client: Client, plan: ir.Plan, lead: Lead, tq: str, time_scale: float = 1.0) -> WorkflowHandle[Any, Any]:
     from cadence import client as api
 
-    result = await api.enroll(client, plan, lead, task_queue=tq, plan_data=plan_data, time_scale=time_scale)
+    result = await api.enroll(client, plan, lead, task_queue=tq, time_scale=time_scale)
     assert result.status == "enrolled", result
     assert result.handle is not None
     return result.handle

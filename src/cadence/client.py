@@ -162,7 +162,6 @@ async def enroll(
     task_queue: str = DEFAULT_TASK_QUEUE,
     time_scale: float = 1.0,
     enrolled_by: str = "",
-    plan_data: dict[str, Any] | None = None,
     history_limit: int | None = None,
     cadence_now: datetime | None = None,
     suppressed: dict[str, suppression.Suppressed] | None = None,
@@ -172,7 +171,6 @@ async def enroll(
     whose address is on the do-not-contact list is rejected.
 
     Args:
-        plan_data: ``ir.plan_for_input(plan)``, passed in when enrolling many leads to pack once.
         history_limit: continue-as-new past this many history events (default: the workflow's).
         cadence_now: the instant (timezone-aware) the lead's cadence clock starts at; the lead then
             lives that far ahead of (or behind) the server's clock. Tests and simulations state
@@ -198,7 +196,7 @@ async def enroll(
             WORKFLOW_NAME,
             # A plain dict with NurtureInput's fields: the converter deep-copies a dataclass, and the whole
             # plan in it, for every lead (what that costs: benchmarks/README.md).
-            {"lead": lead.fields, "plan": plan_data or ir.plan_for_input(plan), "time_scale": time_scale,
+            {"lead": lead.fields, "plan": ir.plan_for_input(plan), "time_scale": time_scale,
              "enrolled_by": enrolled_by, "interpreter_generation": INTERPRETER_GENERATION, **extra},
             id=workflow_id_for(lead.id),
             task_queue=task_queue,
@@ -235,7 +233,6 @@ async def enroll_many(
         on_result: called once per lead as it completes (progress bars, rejects files).
         contacts: see :func:`enroll`.
     """
-    plan_data = ir.plan_for_input(plan)
     suppressed = await suppression.snapshot(client)
     results: list[EnrollResult] = []
     queue: asyncio.Queue[tuple[int, Lead | str] | None] = asyncio.Queue(maxsize=concurrency * 2)
@@ -252,7 +249,7 @@ async def enroll_many(
                 done(EnrollResult("", "rejected", lead, line))
                 continue
             result = await enroll(client, plan, lead, task_queue=task_queue, time_scale=time_scale,
-                                  enrolled_by=enrolled_by, plan_data=plan_data, suppressed=suppressed,
+                                  enrolled_by=enrolled_by, suppressed=suppressed,
                                   contacts=contacts)
             done(EnrollResult(result.lead_id, result.status, result.message, line))
 
@@ -379,15 +376,10 @@ async def reject(client: Client, lead_id: str, reason: str, *, by: str = "") -> 
 
 
 async def migrate(client: Client, lead_id: str, root: ir.Plan, migration_id: str, *,
-                  mapping: dict[str, str] | None = None, by: str = "",
-                  plan_data: dict[str, str] | None = None) -> UpdateResult:
-    """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position.
-
-    Args:
-        plan_data: ``ir.plan_for_input(root)``, passed in when moving many leads to pack once.
-    """
+                  mapping: dict[str, str] | None = None, by: str = "") -> UpdateResult:
+    """Move a running lead onto ``root`` (a version of its root cadence) at the mapped position."""
     return await _update(client, lead_id, UPDATE_MIGRATE, MigrateInput(
-        plan=plan_data or ir.plan_for_input(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
+        plan=ir.plan_for_input(root), migration_id=migration_id, mapping=dict(mapping or {}), by=by))
 
 
 async def pause(client: Client, lead_id: str, by: str = "") -> UpdateResult:

@@ -519,9 +519,9 @@ def plan_for_input(plan: Plan) -> dict[str, str]:
 
 
 _PACKED_CACHE: dict[int, tuple[Plan, str]] = {}
-"""Packed text of the plans packed lately, by identity: a worker's leads continue as new on the plan they
-were started with, one parsed object per version (:func:`plan_from_dict_cached`), so each version is
-compressed once per process rather than at every continue-as-new (a plan is immutable)."""
+"""Packed text of the plans packed lately, by identity (a plan is immutable): a version is compressed once
+per process, not once per lead that enrollment or a migration sends it to, nor at every continue-as-new of
+a worker's leads (they share one parsed plan per version, :func:`plan_from_dict_cached`)."""
 
 
 class PlanTooLarge(Refusal, ValueError):

@@ -28,8 +28,6 @@ class Flow:
     edges: list[Edge] = field(default_factory=list)
     entries: list[int] = field(default_factory=list)
     """Steps entered from outside the sequence (event handlers)."""
-    loops: set[int] = field(default_factory=set)
-    """Indices of loop steps."""
 
     def add(self, source: int, target: int, path: tuple[str | int, ...], *, loop: bool = False) -> None:
         """Record a move; ``target == size`` means past the end."""

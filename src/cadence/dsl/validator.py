@@ -463,7 +463,6 @@ class _Checker:
                       "rules after 'else' can never apply")
 
     def check_loop(self, i: int, where: PathT, loop: Any) -> None:
-        self.flow.loops.add(i)
         if not isinstance(loop, dict):
             self.broken = True
             return

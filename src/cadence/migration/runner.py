@@ -259,7 +259,6 @@ async def run(client: Client, request: Request, state_dir: Path, progress: Progr
         })
     gate = asyncio.Semaphore(concurrency)
     done = 0
-    packed = ir.plan_for_input(request.root)  # once, not once per lead
 
     async def one(line: LeadPlan) -> None:
         nonlocal done
@@ -270,7 +269,7 @@ async def run(client: Client, request: Request, state_dir: Path, progress: Progr
                                "detail": "moved by this migration before its last run stopped"})
         else:
             async with gate:
-                entry = await _move(client, line, request, record.id, packed)
+                entry = await _move(client, line, request, record.id)
             record.append(entry)
         done += 1
         if progress:
@@ -286,15 +285,14 @@ def _entry(line: LeadPlan) -> dict[str, Any]:
             "at": utc.now()}
 
 
-async def _move(client: Client, line: LeadPlan, request: Request, migration_id: str,
-                packed: dict[str, str]) -> dict[str, Any]:
+async def _move(client: Client, line: LeadPlan, request: Request, migration_id: str) -> dict[str, Any]:
     entry = _entry(line)
     if line.verdict != "move":
         return {**entry, "outcome": "already" if line.verdict == "already" else "refused", "reason": line.reason}
     for attempt in range(BUSY_RETRIES + 1):
         try:
             result = await api.migrate(client, line.lead_id, request.root, migration_id, mapping=request.mapping,
-                                       by=request.by, plan_data=packed)
+                                       by=request.by)
         except api.Unreachable:
             raise
         except api.ActionRefused as exc:
